@@ -1,0 +1,20 @@
+import { Hono } from "hono";
+import { handleError, handleNotFound } from "./errors";
+
+/** Per-request values set by middleware and read by handlers. */
+export interface AppVariables {
+  requestId: string;
+  /** Extra fields for the request's log line (session, sample count, ...). */
+  logFields?: Record<string, unknown>;
+}
+
+/** The one Hono environment type every router and test uses. */
+export type AppEnv = { Bindings: Env; Variables: AppVariables };
+
+/** Creates a Hono instance wired to the shared error and not-found handlers. */
+export function createRouter() {
+  const router = new Hono<AppEnv>();
+  router.onError(handleError);
+  router.notFound(handleNotFound);
+  return router;
+}
