@@ -2,7 +2,8 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 // Two projects: the Worker's tests run inside workerd with the real D1 and Durable Object
-// bindings from wrangler.toml; the CLI's tests (scripts/) run in Node.
+// bindings from wrangler.toml; the CLI's tests (test/scripts/) and `*.node.test.ts` files, which
+// read fixtures from disk, run in Node.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
@@ -18,7 +19,7 @@ export default defineConfig(async () => {
           test: {
             name: "worker",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/scripts/**"],
+            exclude: ["test/scripts/**", "test/**/*.node.test.ts"],
             setupFiles: ["./test/helpers/apply-migrations.ts"],
           },
         },
@@ -26,7 +27,7 @@ export default defineConfig(async () => {
           test: {
             name: "node",
             environment: "node",
-            include: ["test/scripts/**/*.test.ts"],
+            include: ["test/scripts/**/*.test.ts", "test/**/*.node.test.ts"],
           },
         },
       ],
