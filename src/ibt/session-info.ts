@@ -1,0 +1,62 @@
+import { parseDocument } from "yaml";
+import { IbtFormatError } from "./errors";
+import { decodeText } from "./text";
+
+/** The session-info document: WeekendInfo, SessionInfo, DriverInfo, CarSetup and so on. */
+export type SessionInfo = Record<string, unknown>;
+
+// `Key: value` lines, optionally as a sequence item (`- CarIdx: 0`).
+const KEY_VALUE = /^(\s*(?:-\s+)?[A-Za-z0-9_]+:\s+)(\S.*?)\s*$/;
+const DOUBLE_QUOTED = /^"(?:[^"\\]|\\.)*"$/;
+const SINGLE_QUOTED = /^'(?:[^']|'')*'$/;
+// What makes a plain scalar fail or change meaning: a leading indicator (`@team`, `*name`,
+// `, Initials`), a nested `: ` (names and setup paths), or ` #` that would start a comment.
+const UNSAFE_PLAIN = /^[-?:](?:\s|$)|^[,[\]{}#&*!|>'"%@`]|:(?:\s|$)|\s#/;
+
+/**
+ * Rewrites iRacing's almost-YAML into YAML. iRacing writes every value unquoted and unescaped
+ * (user names, team names and setup names are free text), may indent with tabs and pads with
+ * NULs after the `...` end marker. Values that YAML would reject or reinterpret are
+ * single-quoted; valid values are left alone so numbers stay numbers.
+ */
+export function sanitiseSessionYaml(text: string): string {
+  const out: string[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/\t/g, " ");
+    // Everything after the end marker is padding, and a second document would be an error.
+    if (line.trimEnd() === "...") break;
+    const match = KEY_VALUE.exec(line);
+    const head = match?.[1];
+    const value = match?.[2];
+    if (head === undefined || value === undefined || !needsQuotes(value)) {
+      out.push(line.trimEnd());
+      continue;
+    }
+    out.push(`${head}'${value.replace(/'/g, "''")}'`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function needsQuotes(value: string): boolean {
+  if (DOUBLE_QUOTED.test(value) || SINGLE_QUOTED.test(value)) return false;
+  return UNSAFE_PLAIN.test(value);
+}
+
+/** Decodes, sanitises and parses the session-info bytes (NUL-padded, UTF-8 or Windows-1252). */
+export function parseSessionInfo(bytes: Uint8Array, offset: number): SessionInfo {
+  const end = bytes.indexOf(0);
+  const text = sanitiseSessionYaml(decodeText(end === -1 ? bytes : bytes.subarray(0, end)));
+  // Duplicate keys would be a quirk, not corruption: keep the last rather than reject the file.
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: true });
+  const error = doc.errors[0];
+  if (error) {
+    // prettyErrors adds a source excerpt after the first line; the first line says enough.
+    const reason = error.message.split("\n")[0]?.replace(/:$/, "");
+    throw new IbtFormatError(`session info YAML at offset ${offset} does not parse: ${reason}`);
+  }
+  const info: unknown = doc.toJS();
+  if (info === null || typeof info !== "object" || Array.isArray(info)) {
+    throw new IbtFormatError(`session info YAML at offset ${offset} is not a mapping`);
+  }
+  return info as SessionInfo;
+}
