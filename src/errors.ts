@@ -48,6 +48,20 @@ export class ApiError extends Error {
   }
 }
 
+/** `samples.3.throttle_position` → `samples[3].throttle_position`. */
+export function formatPath(path: string): string {
+  if (path === "") return "body";
+  return path.replace(/\.(\d+)(?=\.|$)/g, "[$1]").replace(/^(\d+)/, "[$1]");
+}
+
+/** A 400 naming the first invalid field in its message and every one in its details. */
+export function validationError(details: ErrorDetail[]): ApiError {
+  const [first] = details;
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : "";
+  const what = first ? `${formatPath(first.path)} ${first.message}` : "body is invalid";
+  return new ApiError("validation_failed", `Invalid request: ${what}${more}`, { details });
+}
+
 const CODE_BY_STATUS = new Map<number, ErrorCode>(
   Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
 );

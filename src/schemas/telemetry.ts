@@ -10,16 +10,20 @@ export const FLOAT32_MAX = 3.4028234663852886e38;
 /** How far in the future a sample's timestamp may lie. */
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
 
+/** "is required" for a missing field, else `message`. */
+const required = (message: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? "is required" : message;
+
 const finite = (unit: string, min: number, max: number, description: string) =>
   z
-    .number({ error: "must be a number" })
+    .number({ error: required("must be a number") })
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`)
     .meta({ description: `${description} (${unit})` });
 
 const integer = (min: number, max: number, description: string) =>
   z
-    .number({ error: "must be a number" })
+    .number({ error: required("must be a number") })
     .int("must be an integer")
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`)
@@ -37,14 +41,14 @@ const lapTime = (description: string) =>
 
 /** Session and driver ids: 1–64 characters of A-Za-z0-9._:- */
 export const SeriesId = z
-  .string({ error: "must be a string" })
+  .string({ error: required("must be a string") })
   .regex(/^[A-Za-z0-9._:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ : -");
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const printable = (max: number) =>
   z
-    .string({ error: "must be a string" })
+    .string({ error: required("must be a string") })
     .min(1, "must not be empty")
     .max(max, `must be at most ${max} characters`)
     .refine((s) => !CONTROL.test(s), { error: "must not contain control characters" });
@@ -55,9 +59,9 @@ export const SessionType = printable(64).meta({
 export const TrackName = printable(128).meta({ description: "Track display name" });
 export const CarName = printable(128).meta({ description: "Car display name" });
 
-/** An RFC 3339 timestamp with an offset, parsed to integer milliseconds since the epoch. */
-export const Timestamp = z
-  .string({ error: "must be an RFC 3339 string" })
+/** An RFC 3339 date-time with an offset, parsed to integer milliseconds since the epoch. */
+export const Rfc3339 = z
+  .string({ error: required("must be an RFC 3339 string") })
   .regex(
     /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/,
     "must be an RFC 3339 date-time with an offset, e.g. 2024-05-01T12:00:00.000Z",
@@ -68,13 +72,13 @@ export const Timestamp = z
       ctx.addIssue({ code: "custom", message: "must be a valid date-time" });
       return z.NEVER;
     }
-    if (ms > Date.now() + MAX_FUTURE_MS) {
-      ctx.addIssue({ code: "custom", message: "must be at most 5 minutes in the future" });
-      return z.NEVER;
-    }
     return ms;
-  })
-  .meta({ description: "RFC 3339; defaults to the time of receipt; at most 5 min ahead" });
+  });
+
+/** A sample's timestamp: RFC 3339, at most 5 minutes in the future. */
+export const Timestamp = Rfc3339.refine((ms) => ms <= Date.now() + MAX_FUTURE_MS, {
+  error: "must be at most 5 minutes in the future",
+}).meta({ description: "RFC 3339; defaults to the time of receipt; at most 5 min ahead" });
 
 /** Parses RFC 3339 to epoch milliseconds (fractions below a millisecond are truncated). */
 export function parseTimestamp(s: string): number | undefined {
@@ -170,6 +174,7 @@ export const TelemetryPost = z.union([TelemetrySample, z.array(TelemetrySample)]
 /** A sample inside a compact batch: channels and a timestamp, no repeated metadata. */
 export const BatchSample = z.strictObject({ timestamp: timestampField, ...channelShape });
 export type BatchSample = z.infer<typeof BatchSample>;
+export type BatchSampleInput = z.input<typeof BatchSample>;
 
 /** `POST /sessions/{session_id}/telemetry`: session metadata once, then samples. */
 export const TelemetryBatch = z.strictObject({

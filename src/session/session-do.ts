@@ -1,7 +1,736 @@
 import { DurableObject } from "cloudflare:workers";
+import { limits } from "../config";
+import { createDb, type Db } from "../db/client";
+import { type Lap, type LapEvent, LapTracker } from "../domain/laps";
+import { log } from "../log";
+import { formatTimestamp, type SampleValues } from "../schemas/telemetry";
+import {
+  type DriverWritePlan,
+  driverTotals,
+  loadRecentSamples,
+  planDeleteBefore,
+  planDriverWrite,
+  planLapCompaction,
+  type Statement,
+} from "../storage/chunks";
+import { decodeChunk, encodeChunk } from "../storage/codec";
+import {
+  deleteDriver,
+  deleteLapsOutside,
+  deleteSession,
+  loadSessionRecords,
+  pruneCatalog,
+  registerDriver,
+  type SessionMeta,
+  upsertLap,
+  upsertSession,
+} from "../storage/sessions";
+import { DriverHot } from "./hot-state";
+import type {
+  DeleteOutcome,
+  DriverBatch,
+  IngestOutcome,
+  IngestRequest,
+  LapView,
+  SessionSummary,
+} from "./types";
+
+interface StoredMeta extends SessionMeta {
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface Compaction {
+  driverId: string;
+  lap: number;
+}
+
+/** One driver's share of a write: its hot state and the samples not known to be stored. */
+interface DriverWork {
+  hot: DriverHot;
+  samples: SampleValues[];
+  /** Some samples are older than the hot window: only D1 can tell whether they are new. */
+  needsD1: boolean;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS queue (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  driver_id TEXT NOT NULL,
+  car_name TEXT NOT NULL,
+  sample_count INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  laps TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+  key TEXT PRIMARY KEY,
+  outcome TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);`;
+
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const FLUSH_PAGE = 100;
+const COMPACTION_DELAY_MS = 2_000;
+const LIVE_WITHIN_MS = 30_000;
 
 /**
- * One object per racing session (`idFromName(session_id)`): the session's single writer and
- * the holder of its hot state.
+ * One object per racing session (`idFromName(session_id)`): the session's single writer.
+ * It de-duplicates and orders samples, keeps the hot state in memory, writes history to D1
+ * before it acknowledges, and keeps samples in its own SQLite storage while D1 is failing.
  */
-export class SessionDO extends DurableObject<Env> {}
+export class SessionDO extends DurableObject<Env> {
+  /** D1 through Drizzle; fault-injection tests replace it. */
+  db: Db;
+  #windowMs: number;
+  #meta: StoredMeta | null = null;
+  #drivers = new Map<string, DriverHot>();
+  #queueSize = 0;
+  #retries = 0;
+  #compactions: Compaction[] = [];
+  #loaded = false;
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.db = createDb(env.DB);
+    this.#windowMs = limits(env).hotWindowMs;
+    void ctx.blockConcurrencyWhile(() => this.#restoreLocal());
+  }
+
+  /** Stores a validated batch; resolves once it is durable (or says why it is not). */
+  async ingest(req: IngestRequest): Promise<IngestOutcome> {
+    return this.#exclusive(async () => {
+      await this.#ensureLoaded(req.sessionId);
+      return this.#ingest(req);
+    });
+  }
+
+  /** The session summary, or null for a session never written. */
+  async summary(sessionId: string): Promise<SessionSummary | null> {
+    return this.#exclusive(async () => {
+      await this.#ensureLoaded(sessionId);
+      const meta = this.#meta;
+      if (!meta) return null;
+      const drivers = [...this.#drivers.values()].sort((a, b) =>
+        a.driverId.localeCompare(b.driverId),
+      );
+      const firsts = drivers.flatMap((d) => (d.firstTs === null ? [] : [d.firstTs]));
+      const lasts = drivers.flatMap((d) => (d.lastTs === null ? [] : [d.lastTs]));
+      const lastTs = lasts.length ? Math.max(...lasts) : null;
+      return {
+        session_id: meta.sessionId,
+        track_name: meta.trackName,
+        session_type: meta.sessionType,
+        car_names: [...new Set(drivers.map((d) => d.carName))].sort(),
+        sample_count: drivers.reduce((n, d) => n + d.count, 0),
+        first_timestamp: firsts.length ? formatTimestamp(Math.min(...firsts)) : null,
+        last_timestamp: lastTs === null ? null : formatTimestamp(lastTs),
+        created_at: formatTimestamp(meta.createdAt),
+        updated_at: formatTimestamp(meta.updatedAt),
+        live: Date.now() - meta.updatedAt < LIVE_WITHIN_MS,
+        queued_samples: drivers.reduce((n, d) => n + d.queued, 0),
+        drivers: drivers.map((d) => d.summary()),
+      };
+    });
+  }
+
+  /** The lap table (every driver), or null for a session never written. */
+  async laps(sessionId: string, driverId?: string): Promise<LapView[] | null> {
+    return this.#exclusive(async () => {
+      await this.#ensureLoaded(sessionId);
+      if (!this.#meta) return null;
+      const drivers = [...this.#drivers.values()]
+        .filter((d) => driverId === undefined || d.driverId === driverId)
+        .sort((a, b) => a.driverId.localeCompare(b.driverId));
+      return drivers.flatMap((d) => d.lapViews());
+    });
+  }
+
+  /**
+   * Deletes a driver's samples with `timestamp < before` (DELETE older_than), in bounded
+   * steps, keeping laps, totals, the session row and the catalog consistent.
+   */
+  async deleteBefore(sessionId: string, driverId: string, before: number): Promise<DeleteOutcome> {
+    return this.#exclusive(async () => {
+      await this.#ensureLoaded(sessionId);
+      const meta = this.#meta;
+      const hot = this.#drivers.get(driverId);
+      if (!meta || !hot) return { ok: true, deleted: 0 };
+      try {
+        if (this.#queueSize > 0) await this.#flushQueue();
+      } catch {
+        return { ok: false, code: "unavailable", message: "Storage is unavailable; retry later" };
+      }
+      const key = { sessionId: meta.sessionId, driverId };
+      let deleted = 0;
+      for (;;) {
+        const step = await planDeleteBefore(this.db, key, before);
+        if (step.statements.length > 0) {
+          await this.db.batch(step.statements as [Statement, ...Statement[]]);
+        }
+        deleted += step.deleted;
+        if (!step.more) break;
+      }
+      await this.#afterDelete(
+        hot,
+        (s) => s.ts >= before,
+        (lap) => lap.endTs >= before,
+      );
+      return { ok: true, deleted };
+    });
+  }
+
+  /** Delivers queued samples to D1 (with backoff), then compacts completed laps. */
+  override async alarm(): Promise<void> {
+    await this.#exclusive(async () => {
+      if (this.#meta) await this.#ensureLoaded(this.#meta.sessionId);
+      if (this.#queueSize > 0) {
+        try {
+          await this.#flushQueue();
+        } catch (err) {
+          this.#retries++;
+          const delay = backoff(this.#retries);
+          log.warn("queue delivery failed", {
+            session_id: this.#meta?.sessionId,
+            queued: this.#queueSize,
+            retry_in_ms: delay,
+            error: (err as Error).message,
+          });
+          await this.ctx.storage.setAlarm(Date.now() + delay);
+          return;
+        }
+      }
+      await this.#compact();
+    });
+  }
+
+  // --- ingest -------------------------------------------------------------------------------
+
+  async #ingest(req: IngestRequest): Promise<IngestOutcome> {
+    const now = Date.now();
+    if (req.idempotencyKey) {
+      const prior = this.#idempotent(req.idempotencyKey);
+      if (prior) return prior;
+    }
+    const conflict = this.#checkMetadata(req);
+    if (conflict) return conflict;
+
+    let duplicates = 0;
+    let total = 0;
+    const work: DriverWork[] = [];
+    for (const batch of req.drivers) {
+      total += batch.samples.length;
+      const classified = this.#classify(batch);
+      duplicates += classified.duplicates;
+      if (classified.work.samples.length > 0) work.push(classified.work);
+    }
+
+    let outcome: IngestOutcome | undefined;
+    if (this.#queueSize > 0) await this.#flushQueue().catch(() => undefined);
+    if (this.#queueSize === 0) {
+      try {
+        const stored = await this.#writeThrough(req, work, now);
+        outcome = {
+          ok: true,
+          status: 201,
+          accepted: total,
+          duplicates: duplicates + stored.duplicates,
+          queued: false,
+        };
+      } catch (err) {
+        log.warn("D1 write failed", { session_id: req.sessionId, error: (err as Error).message });
+      }
+    }
+    if (!outcome) {
+      if (work.some((w) => w.needsD1)) {
+        return {
+          ok: false,
+          code: "unavailable",
+          message:
+            "Storage is unavailable and some samples are too old to check for duplicates; retry later",
+        };
+      }
+      await this.#enqueue(req, work, now);
+      outcome = { ok: true, status: 202, accepted: total, duplicates, queued: true };
+    }
+    if (req.idempotencyKey) this.#remember(req.idempotencyKey, outcome, now);
+    return outcome;
+  }
+
+  /** Rejects a batch whose track, session type or car contradicts what the session holds. */
+  #checkMetadata(req: IngestRequest): IngestOutcome | null {
+    const meta = this.#meta;
+    const fail = (path: string, message: string): IngestOutcome => ({
+      ok: false,
+      code: "validation_failed",
+      message: `Invalid request: ${path} ${message}`,
+      details: [{ path, message }],
+    });
+    if (meta && meta.trackName !== req.trackName) {
+      return fail(
+        "track_name",
+        `must be "${meta.trackName}", the track of session ${meta.sessionId}`,
+      );
+    }
+    if (meta && meta.sessionType !== req.sessionType) {
+      return fail(
+        "session_type",
+        `must be "${meta.sessionType}", the type of session ${meta.sessionId}`,
+      );
+    }
+    for (const batch of req.drivers) {
+      const known = this.#drivers.get(batch.driverId);
+      if (known && known.carName !== batch.carName) {
+        return fail(
+          "car_name",
+          `must be "${known.carName}", the car of driver ${batch.driverId} in this session`,
+        );
+      }
+    }
+    return null;
+  }
+
+  /** Sorts a driver's samples and drops the ones already stored as far as memory can tell. */
+  #classify(batch: DriverBatch): { work: DriverWork; duplicates: number } {
+    const hot =
+      this.#drivers.get(batch.driverId) ?? DriverHot.create(batch.driverId, batch.carName);
+    const sorted = batch.samples.slice().sort((a, b) => a.ts - b.ts);
+    const samples: SampleValues[] = [];
+    let duplicates = 0;
+    let needsD1 = false;
+    let previous: number | undefined;
+    for (const s of sorted) {
+      if (s.ts === previous) {
+        duplicates++;
+        continue;
+      }
+      previous = s.ts;
+      if (hot.lastTs !== null && s.ts <= hot.lastTs) {
+        if (s.ts >= hot.ringFrom) {
+          if (hot.hasInRing(s.ts)) {
+            duplicates++;
+            continue;
+          }
+        } else needsD1 = true;
+      }
+      samples.push(s);
+    }
+    return { work: { hot, samples, needsD1 }, duplicates };
+  }
+
+  /** The normal path: one atomic D1 batch, then the hot state; throws when D1 fails. */
+  async #writeThrough(req: IngestRequest, work: DriverWork[], now: number) {
+    const meta = this.#meta ?? { ...metaOf(req), createdAt: now, updatedAt: now };
+    const statements: Statement[] = [];
+    const plans: {
+      w: DriverWork;
+      plan: DriverWritePlan;
+      tracker: LapTracker;
+      events: LapEvent[];
+    }[] = [];
+    let duplicates = 0;
+    for (const w of work) {
+      const key = { sessionId: meta.sessionId, driverId: w.hot.driverId };
+      const plan = await planDriverWrite(this.db, key, w.samples, w.hot.open, now);
+      duplicates += plan.duplicates;
+      const { tracker, events } = trackLaps(w.hot, plan.inserted);
+      statements.push(...plan.statements);
+      if (!w.hot.registered) {
+        statements.push(...registerDriver(this.db, meta, w.hot.driverId, w.hot.carName, now));
+      }
+      for (const e of events)
+        statements.push(upsertLap(this.db, meta.sessionId, w.hot.driverId, e.lap, now));
+      plans.push({ w, plan, tracker, events });
+    }
+    const totals = this.#totals(plans.map((p) => ({ hot: p.w.hot, added: p.plan.inserted })));
+    statements.push(upsertSession(this.db, meta, totals, now));
+    await this.db.batch(statements as [Statement, ...Statement[]]);
+
+    // D1 has it: now the hot state.
+    this.#meta = { ...meta, updatedAt: now };
+    for (const { w, plan, tracker, events } of plans) {
+      w.hot.absorb(plan.inserted, this.#windowMs);
+      w.hot.tracker = tracker;
+      w.hot.open = plan.open;
+      w.hot.registered = true;
+      this.#applyLapEvents(w.hot, events);
+      this.#drivers.set(w.hot.driverId, w.hot);
+    }
+    this.#persist(plans.map((p) => p.w.hot));
+    return { duplicates };
+  }
+
+  /** D1 is failing: keep the samples (and laps) in this object's storage and retry later. */
+  async #enqueue(req: IngestRequest, work: DriverWork[], now: number): Promise<void> {
+    this.#meta ??= { ...metaOf(req), createdAt: now, updatedAt: now };
+    this.#meta.updatedAt = now;
+    for (const w of work) {
+      const { tracker, events } = trackLaps(w.hot, w.samples);
+      this.ctx.storage.sql.exec(
+        "INSERT INTO queue (driver_id, car_name, sample_count, data, laps, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        w.hot.driverId,
+        w.hot.carName,
+        w.samples.length,
+        encodeChunk(w.samples),
+        JSON.stringify(events.map((e) => e.lap)),
+        now,
+      );
+      this.#queueSize++;
+      w.hot.absorb(w.samples, this.#windowMs);
+      w.hot.queued += w.samples.length;
+      w.hot.tracker = tracker;
+      w.hot.open = undefined;
+      this.#applyLapEvents(w.hot, events);
+      this.#drivers.set(w.hot.driverId, w.hot);
+    }
+    this.#persist(work.map((w) => w.hot));
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null) await this.ctx.storage.setAlarm(now + backoff(this.#retries));
+  }
+
+  /** Delivers the queue to D1 in order, a page at a time; throws when D1 still fails. */
+  async #flushQueue(): Promise<void> {
+    const meta = this.#meta;
+    if (!meta) return;
+    while (this.#queueSize > 0) {
+      const rows = this.ctx.storage.sql
+        .exec<{
+          seq: number;
+          driver_id: string;
+          car_name: string;
+          data: ArrayBuffer;
+          laps: string;
+        }>(
+          "SELECT seq, driver_id, car_name, data, laps FROM queue ORDER BY seq LIMIT ?",
+          FLUSH_PAGE,
+        )
+        .toArray();
+      if (rows.length === 0) {
+        this.#queueSize = 0;
+        break;
+      }
+      const now = Date.now();
+      type Entry = { samples: SampleValues[]; laps: Map<number, Lap> };
+      const byDriver = new Map<string, Entry>();
+      for (const row of rows) {
+        const entry: Entry = byDriver.get(row.driver_id) ?? { samples: [], laps: new Map() };
+        entry.samples.push(...decodeChunk(new Uint8Array(row.data)));
+        for (const lap of JSON.parse(row.laps) as Lap[]) entry.laps.set(lap.lap, lap);
+        byDriver.set(row.driver_id, entry);
+      }
+      const statements: Statement[] = [];
+      const opens = new Map<string, DriverWritePlan["open"]>();
+      for (const [driverId, entry] of byDriver) {
+        const hot = this.#drivers.get(driverId);
+        const samples = uniqueSorted(entry.samples);
+        const key = { sessionId: meta.sessionId, driverId };
+        const plan = await planDriverWrite(this.db, key, samples, undefined, now);
+        opens.set(driverId, plan.open);
+        statements.push(...plan.statements);
+        statements.push(...registerDriver(this.db, meta, driverId, hot?.carName ?? "", now));
+        for (const lap of entry.laps.values())
+          statements.push(upsertLap(this.db, meta.sessionId, driverId, lap, now));
+      }
+      statements.push(upsertSession(this.db, meta, this.#totals([]), now));
+      await this.db.batch(statements as [Statement, ...Statement[]]);
+
+      const lastSeq = (rows[rows.length - 1] as { seq: number }).seq;
+      this.ctx.storage.sql.exec("DELETE FROM queue WHERE seq <= ?", lastSeq);
+      this.#queueSize -= rows.length;
+      for (const [driverId, entry] of byDriver) {
+        const hot = this.#drivers.get(driverId);
+        if (!hot) continue;
+        hot.queued = Math.max(0, hot.queued - entry.samples.length);
+        hot.registered = true;
+        hot.open = opens.get(driverId) ?? null;
+      }
+      this.#persist([...this.#drivers.values()]);
+      this.#retries = 0;
+      log.info("queue delivered", {
+        session_id: meta.sessionId,
+        rows: rows.length,
+        remaining: this.#queueSize,
+      });
+    }
+  }
+
+  /** Re-reads a driver's totals after a deletion and drops what no longer exists. */
+  async #afterDelete(
+    hot: DriverHot,
+    keepSample: (s: SampleValues) => boolean,
+    keepLap: (lap: Lap) => boolean,
+  ): Promise<void> {
+    const meta = this.#meta as StoredMeta;
+    const now = Date.now();
+    const key = { sessionId: meta.sessionId, driverId: hot.driverId };
+    const totals = (await driverTotals(this.db, meta.sessionId)).find(
+      (t) => t.driverId === hot.driverId,
+    );
+    const statements: Statement[] = [];
+    hot.ring = hot.ring.filter(keepSample);
+    hot.open = undefined;
+    for (const lap of [...hot.laps.values()]) if (!keepLap(lap)) hot.laps.delete(lap.lap);
+    if (!totals || Number(totals.count) === 0) {
+      this.#drivers.delete(hot.driverId);
+      await this.ctx.storage.delete(`driver:${hot.driverId}`);
+      statements.push(...deleteDriver(this.db, key));
+    } else {
+      hot.count = Number(totals.count);
+      hot.firstTs = totals.firstTs;
+      hot.lastTs = totals.lastTs;
+      statements.push(...deleteLapsOutside(this.db, key, [...hot.laps.keys()]));
+    }
+    if (this.#drivers.size === 0) {
+      statements.push(...deleteSession(this.db, meta.sessionId));
+    } else {
+      statements.push(upsertSession(this.db, meta, this.#totals([]), now));
+    }
+    statements.push(...pruneCatalog(this.db));
+    await this.db.batch(statements as [Statement, ...Statement[]]);
+    if (this.#drivers.size === 0) {
+      // Nothing left: forget the session entirely, so it cannot come back from this object.
+      this.#meta = null;
+      this.#compactions = [];
+      await this.ctx.storage.deleteAll();
+      this.ctx.storage.sql.exec(SCHEMA);
+    } else {
+      this.#persist([...this.#drivers.values()]);
+    }
+  }
+
+  // --- laps and compaction -----------------------------------------------------------------
+
+  #applyLapEvents(hot: DriverHot, events: LapEvent[]): void {
+    for (const e of events) {
+      hot.laps.set(e.lap.lap, e.lap);
+      if (e.type === "completed")
+        this.#compactions.push({ driverId: hot.driverId, lap: e.lap.lap });
+    }
+    if (events.some((e) => e.type === "completed")) {
+      void this.ctx.storage.put("compactions", this.#compactions);
+      void this.#scheduleCompaction();
+    }
+  }
+
+  async #scheduleCompaction(): Promise<void> {
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null) await this.ctx.storage.setAlarm(Date.now() + COMPACTION_DELAY_MS);
+  }
+
+  /** Merges the chunks of completed laps; a failure leaves them for the next alarm. */
+  async #compact(): Promise<void> {
+    const meta = this.#meta;
+    if (!meta) return;
+    while (this.#compactions.length > 0) {
+      const job = this.#compactions[0] as Compaction;
+      try {
+        const key = { sessionId: meta.sessionId, driverId: job.driverId };
+        const statements = await planLapCompaction(this.db, key, job.lap);
+        if (statements.length > 0) await this.db.batch(statements as [Statement, ...Statement[]]);
+      } catch (err) {
+        log.warn("compaction failed", {
+          session_id: meta.sessionId,
+          ...job,
+          error: (err as Error).message,
+        });
+        await this.ctx.storage.setAlarm(Date.now() + backoff(++this.#retries));
+        return;
+      }
+      const hot = this.#drivers.get(job.driverId);
+      // The newest chunk may have been merged away: read it again before the next append.
+      if (hot) hot.open = undefined;
+      this.#compactions.shift();
+      await this.ctx.storage.put("compactions", this.#compactions);
+    }
+  }
+
+  // --- state ---------------------------------------------------------------------------------
+
+  #totals(pending: { hot: DriverHot; added: readonly SampleValues[] }[]) {
+    const drivers = new Map<string, { count: number; first: number | null; last: number | null }>();
+    for (const d of this.#drivers.values()) {
+      drivers.set(d.driverId, { count: d.count, first: d.firstTs, last: d.lastTs });
+    }
+    for (const { hot, added } of pending) {
+      const t = drivers.get(hot.driverId) ?? {
+        count: hot.count,
+        first: hot.firstTs,
+        last: hot.lastTs,
+      };
+      if (added.length > 0) {
+        const first = (added[0] as SampleValues).ts;
+        const last = (added[added.length - 1] as SampleValues).ts;
+        t.count += added.length;
+        t.first = t.first === null ? first : Math.min(t.first, first);
+        t.last = t.last === null ? last : Math.max(t.last, last);
+      }
+      drivers.set(hot.driverId, t);
+    }
+    let sampleCount = 0;
+    let firstTs: number | null = null;
+    let lastTs: number | null = null;
+    for (const t of drivers.values()) {
+      sampleCount += t.count;
+      if (t.first !== null) firstTs = firstTs === null ? t.first : Math.min(firstTs, t.first);
+      if (t.last !== null) lastTs = lastTs === null ? t.last : Math.max(lastTs, t.last);
+    }
+    return { sampleCount, firstTs, lastTs };
+  }
+
+  #persist(drivers: DriverHot[]): void {
+    const entries: Record<string, unknown> = { meta: this.#meta };
+    for (const d of drivers) entries[`driver:${d.driverId}`] = d.record();
+    void this.ctx.storage.put(entries);
+  }
+
+  #idempotent(key: string): IngestOutcome | null {
+    const row = this.ctx.storage.sql
+      .exec<{ outcome: string }>("SELECT outcome FROM idempotency WHERE key = ?", key)
+      .toArray()[0];
+    return row ? (JSON.parse(row.outcome) as IngestOutcome) : null;
+  }
+
+  #remember(key: string, outcome: IngestOutcome, now: number): void {
+    this.ctx.storage.sql.exec(
+      "DELETE FROM idempotency WHERE created_at < ?",
+      now - IDEMPOTENCY_TTL_MS,
+    );
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO idempotency (key, outcome, created_at) VALUES (?, ?, ?)",
+      key,
+      JSON.stringify(outcome),
+      now,
+    );
+  }
+
+  /** Local state only (never fails on D1): metadata, drivers, the queue. */
+  async #restoreLocal(): Promise<void> {
+    this.ctx.storage.sql.exec(SCHEMA);
+    this.#meta = (await this.ctx.storage.get<StoredMeta>("meta")) ?? null;
+    this.#compactions = (await this.ctx.storage.get<Compaction[]>("compactions")) ?? [];
+    const records = await this.ctx.storage.list<ReturnType<DriverHot["record"]>>({
+      prefix: "driver:",
+    });
+    for (const record of records.values())
+      this.#drivers.set(record.driverId, new DriverHot(record));
+    const queued = this.ctx.storage.sql
+      .exec<{ driver_id: string; n: number; rows: number }>(
+        "SELECT driver_id, SUM(sample_count) AS n, COUNT(*) AS rows FROM queue GROUP BY driver_id",
+      )
+      .toArray();
+    this.#queueSize = 0;
+    for (const q of queued) {
+      this.#queueSize += q.rows;
+      const hot = this.#drivers.get(q.driver_id);
+      if (hot) hot.queued = q.n;
+    }
+  }
+
+  /**
+   * Fills what only D1 knows: the hot window of each driver, exact totals, and a session whose
+   * object storage is empty but whose history exists. Runs once, before the first request.
+   */
+  async #ensureLoaded(sessionId: string): Promise<void> {
+    if (this.#loaded) return;
+    try {
+      if (!this.#meta) await this.#rebuildFromD1(sessionId);
+      const meta = this.#meta;
+      if (meta && this.#queueSize === 0) {
+        for (const t of await driverTotals(this.db, meta.sessionId)) {
+          const hot = this.#drivers.get(t.driverId);
+          if (hot) {
+            hot.count = Number(t.count);
+            hot.firstTs = t.firstTs;
+            hot.lastTs = t.lastTs;
+          }
+        }
+      }
+      for (const hot of this.#drivers.values()) await this.#refillRing(hot);
+      this.#loaded = true;
+    } catch (err) {
+      // D1 is unreachable: the ring holds only queued samples, so older duplicates need D1.
+      log.warn("hot state restored without D1", {
+        session_id: sessionId,
+        error: (err as Error).message,
+      });
+      for (const hot of this.#drivers.values()) this.#ringFromQueue(hot);
+    }
+  }
+
+  async #refillRing(hot: DriverHot): Promise<void> {
+    const meta = this.#meta;
+    if (!meta || hot.lastTs === null) return;
+    const from = hot.lastTs - this.#windowMs;
+    const stored = await loadRecentSamples(
+      this.db,
+      { sessionId: meta.sessionId, driverId: hot.driverId },
+      from,
+    );
+    const queued = this.#queuedSamples(hot.driverId);
+    hot.ring = uniqueSorted([...stored, ...queued]).filter((s) => s.ts >= from);
+    hot.ringFrom = from;
+  }
+
+  #ringFromQueue(hot: DriverHot): void {
+    const queued = uniqueSorted(this.#queuedSamples(hot.driverId));
+    hot.ring = queued;
+    hot.ringFrom = queued[0]?.ts ?? Number.POSITIVE_INFINITY;
+  }
+
+  #queuedSamples(driverId: string): SampleValues[] {
+    return this.ctx.storage.sql
+      .exec<{ data: ArrayBuffer }>(
+        "SELECT data FROM queue WHERE driver_id = ? ORDER BY seq",
+        driverId,
+      )
+      .toArray()
+      .flatMap((r) => decodeChunk(new Uint8Array(r.data)));
+  }
+
+  async #rebuildFromD1(sessionId: string): Promise<void> {
+    const stored = await loadSessionRecords(this.db, sessionId);
+    if (!stored) return;
+    this.#meta = stored.meta;
+    for (const d of stored.drivers) {
+      // The lap in progress has no observed start: its tracker starts afresh.
+      const record = { ...d, tracker: new LapTracker().state(), registered: true };
+      const hot = new DriverHot(record);
+      hot.open = undefined;
+      this.#drivers.set(record.driverId, hot);
+    }
+    this.#persist([...this.#drivers.values()]);
+  }
+
+  /** Runs `fn` after every earlier call has finished: D1 awaits must not interleave writes. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function metaOf(req: IngestRequest): SessionMeta {
+  return { sessionId: req.sessionId, trackName: req.trackName, sessionType: req.sessionType };
+}
+
+/** Feeds the samples newer than the driver's last timestamp to a copy of its lap tracker. */
+function trackLaps(hot: DriverHot, samples: readonly SampleValues[]) {
+  const tracker = new LapTracker(hot.tracker.state());
+  const events: LapEvent[] = [];
+  for (const s of samples) {
+    if (hot.lastTs === null || s.ts > hot.lastTs) events.push(...tracker.push(s));
+  }
+  return { tracker, events };
+}
+
+function uniqueSorted(samples: SampleValues[]): SampleValues[] {
+  samples.sort((a, b) => a.ts - b.ts);
+  return samples.filter((s, i) => i === 0 || (samples[i - 1] as SampleValues).ts !== s.ts);
+}
+
+/** Exponential backoff with jitter, from 1 s up to 5 min. */
+function backoff(attempt: number): number {
+  const base = Math.min(300_000, 1000 * 2 ** Math.min(attempt, 9));
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}

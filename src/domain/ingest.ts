@@ -1,0 +1,160 @@
+import { ApiError, type ErrorDetail, formatPath, validationError as invalid } from "../errors";
+import {
+  type BatchSample,
+  CHANNEL_KINDS,
+  CHANNEL_NAMES,
+  type SampleValues,
+  type TelemetryBatch,
+  type TelemetrySample,
+} from "../schemas/telemetry";
+import { sessionStub } from "../session/stub";
+import type { DriverBatch, IngestRequest } from "../session/types";
+import { sampleId } from "./sample-id";
+
+/**
+ * The one ingest pipeline behind both POST endpoints: validated wire samples become one
+ * request for the session's Durable Object, which stores them and answers for all of them.
+ */
+
+/** A request ready for the session object, plus each sample's id in request order. */
+export interface PreparedIngest {
+  request: IngestRequest;
+  ids: string[];
+}
+
+/** What the client is told. */
+export interface IngestResponse {
+  status: 201 | 202;
+  ids: string[];
+  accepted: number;
+  duplicates: number;
+  queued: boolean;
+}
+
+/**
+ * Picks the stored channel values out of a validated sample, at the precision they are stored
+ * with (float32), so hot state, laps and reads all see the same numbers.
+ */
+export function toSampleValues(s: BatchSample, ts: number): SampleValues {
+  const values = { ts } as Record<string, number | null>;
+  for (const name of CHANNEL_NAMES) {
+    const v = s[name] ?? null;
+    values[name] = v === null || CHANNEL_KINDS[name] === "int" ? v : Math.fround(v);
+  }
+  return values as unknown as SampleValues;
+}
+
+/**
+ * `POST /telemetry`: full samples. One request writes one session; a driver keeps one car and a
+ * session one track and type. Samples without a timestamp get the time of receipt.
+ */
+export function prepareSamples(
+  samples: readonly TelemetrySample[],
+  receivedAt: number,
+  prefix: (i: number) => string,
+): PreparedIngest {
+  const first = samples[0];
+  if (!first) throw invalid([{ path: "", message: "must hold at least one sample" }]);
+  const details: ErrorDetail[] = [];
+  const drivers = new Map<string, DriverBatch>();
+  const untimed = new Map<string, number>();
+  const ids: string[] = [];
+  const path = (i: number, field: string) => [prefix(i), field].filter(Boolean).join(".");
+  samples.forEach((s, i) => {
+    const sameAs = (field: "session_id" | "track_name" | "session_type", why: string) => {
+      if (s[field] !== first[field]) {
+        details.push({
+          path: path(i, field),
+          message: `must equal ${formatPath(path(0, field))}: ${why}`,
+        });
+      }
+    };
+    sameAs("session_id", "one request writes one session");
+    sameAs("track_name", "a session has one track");
+    sameAs("session_type", "a session has one type");
+    let batch = drivers.get(s.driver_id);
+    if (!batch) {
+      batch = { driverId: s.driver_id, carName: s.car_name, samples: [] };
+      drivers.set(s.driver_id, batch);
+    } else if (batch.carName !== s.car_name) {
+      details.push({
+        path: path(i, "car_name"),
+        message: `must be "${batch.carName}": a driver has one car in a request`,
+      });
+    }
+    if (s.timestamp == null) {
+      const n = (untimed.get(s.driver_id) ?? 0) + 1;
+      untimed.set(s.driver_id, n);
+      if (n > 1) {
+        details.push({
+          path: path(i, "timestamp"),
+          message: "is required when a request holds several samples of one driver",
+        });
+      }
+    }
+    const ts = s.timestamp ?? receivedAt;
+    batch.samples.push(toSampleValues(s, ts));
+    ids.push(sampleId(s.session_id, s.driver_id, ts));
+  });
+  if (details.length > 0) throw invalid(details);
+  return {
+    request: {
+      sessionId: first.session_id,
+      trackName: first.track_name,
+      sessionType: first.session_type,
+      drivers: [...drivers.values()],
+    },
+    ids,
+  };
+}
+
+/** `POST /sessions/{session_id}/telemetry`: a compact batch of one driver. */
+export function prepareBatch(
+  sessionId: string,
+  batch: TelemetryBatch,
+  receivedAt: number,
+): PreparedIngest {
+  const details: ErrorDetail[] = [];
+  const ids: string[] = [];
+  const samples = batch.samples.map((s, i) => {
+    if (s.timestamp == null && batch.samples.length > 1) {
+      details.push({
+        path: `samples.${i}.timestamp`,
+        message: "is required when a batch holds several samples",
+      });
+    }
+    const ts = s.timestamp ?? receivedAt;
+    ids.push(sampleId(sessionId, batch.driver_id, ts));
+    return toSampleValues(s, ts);
+  });
+  if (details.length > 0) throw invalid(details);
+  return {
+    request: {
+      sessionId,
+      trackName: batch.track_name,
+      sessionType: batch.session_type,
+      drivers: [{ driverId: batch.driver_id, carName: batch.car_name, samples }],
+    },
+    ids,
+  };
+}
+
+/** Sends a prepared request to its session object and shapes the answer. */
+export async function ingest(
+  env: Env,
+  prepared: PreparedIngest,
+  idempotencyKey?: string,
+): Promise<IngestResponse> {
+  const request = idempotencyKey ? { ...prepared.request, idempotencyKey } : prepared.request;
+  const outcome = await sessionStub(env, request.sessionId).ingest(request);
+  if (!outcome.ok) {
+    throw new ApiError(outcome.code, outcome.message, { details: outcome.details });
+  }
+  return {
+    status: outcome.status,
+    ids: prepared.ids,
+    accepted: outcome.accepted,
+    duplicates: outcome.duplicates,
+    queued: outcome.queued,
+  };
+}

@@ -1,0 +1,82 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../app";
+import { limits } from "../config";
+import { ApiError } from "../errors";
+
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json(\s*;.*)?$/i;
+
+/**
+ * Reads a JSON request body: 415 for another content type, 413 past `MAX_BODY_BYTES` (checked
+ * on Content-Length and again on the bytes actually received), 400 for malformed JSON.
+ */
+export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!JSON_TYPE.test(type.trim())) {
+    throw new ApiError(
+      "unsupported_media_type",
+      `Content-Type must be application/json, not ${type ? `"${type.slice(0, 64)}"` : "missing"}`,
+    );
+  }
+  const max = limits(c.env).maxBodyBytes;
+  const declared = Number(c.req.header("content-length"));
+  if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
+  const text = await readLimited(c.req.raw, max);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiError(
+      "validation_failed",
+      `Invalid request: body is not valid JSON (${(err as Error).message})`,
+      {
+        details: [{ path: "", message: "is not valid JSON" }],
+      },
+    );
+  }
+}
+
+function tooLarge(max: number): ApiError {
+  return new ApiError("payload_too_large", `Request body must be at most ${max} bytes`);
+}
+
+/** Reads the body as text, giving up as soon as it passes `max` bytes. */
+async function readLimited(req: Request, max: number): Promise<string> {
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw tooLarge(max);
+    }
+    parts.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+/** The optional `Idempotency-Key` header, validated. */
+export function idempotencyKey(c: Context<AppEnv>): string | undefined {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new ApiError(
+      "validation_failed",
+      "Invalid request: Idempotency-Key must be 1-128 printable ASCII characters",
+      {
+        details: [{ path: "Idempotency-Key", message: "must be 1-128 printable ASCII characters" }],
+      },
+    );
+  }
+  return key;
+}

@@ -1,0 +1,108 @@
+import { createRouter } from "../app";
+import { limits } from "../config";
+import { createDb } from "../db/client";
+import { ingest, prepareBatch } from "../domain/ingest";
+import { ApiError } from "../errors";
+import { idempotencyKey, readJsonBody } from "../middleware/json-body";
+import { parseOrThrow, validate } from "../middleware/validate";
+import {
+  LapsQuery,
+  SessionIdParam,
+  SessionListQuery,
+  SessionTelemetryQuery,
+} from "../schemas/query";
+import { TelemetryBatch, TelemetryRecord } from "../schemas/telemetry";
+import { sessionStub } from "../session/stub";
+import { listSessions, readSessionTelemetry } from "../storage/queries";
+import { CONTENT_TYPES, selectFields, serialise } from "./format";
+import { nextLink } from "./links";
+
+const RECORD_COLUMNS = Object.keys(TelemetryRecord.shape);
+
+/** Sessions: compact-batch ingest, the list, summaries, lap tables and their telemetry. */
+export const sessionRoutes = createRouter()
+  .post("/:session_id/telemetry", validate("param", SessionIdParam), async (c) => {
+    const { session_id } = c.req.valid("param");
+    const body = await readJsonBody(c);
+    const receivedAt = Date.now();
+    const max = limits(c.env).maxBatchSamples;
+    const count = (body as { samples?: unknown })?.samples;
+    if (Array.isArray(count) && count.length > max) {
+      throw new ApiError(
+        "payload_too_large",
+        `A batch may hold at most ${max} samples, not ${count.length}`,
+      );
+    }
+    const batch = parseOrThrow(TelemetryBatch, body);
+    const prepared = prepareBatch(session_id, batch, receivedAt);
+    c.set("logFields", { session_id, samples: batch.samples.length });
+    const result = await ingest(c.env, prepared, idempotencyKey(c));
+    const payload = { ids: result.ids, accepted: result.accepted, duplicates: result.duplicates };
+    return result.queued ? c.json({ queued: true, ...payload }, 202) : c.json(payload, 201);
+  })
+  .get("/", validate("query", SessionListQuery), async (c) => {
+    const q = c.req.valid("query");
+    const page = await listSessions(
+      createDb(c.env.DB),
+      {
+        driverId: q.driver_id,
+        trackName: q.track_name,
+        carName: q.car_name,
+        sessionType: q.session_type,
+      },
+      q.limit,
+      q.cursor,
+    );
+    return c.json(page.items, 200, nextLink(c.req.url, page.next));
+  })
+  .get("/:session_id", validate("param", SessionIdParam), async (c) => {
+    const { session_id } = c.req.valid("param");
+    const summary = await sessionStub(c.env, session_id).summary(session_id);
+    if (!summary) throw new ApiError("not_found", `Session ${session_id} not found`);
+    return c.json(summary);
+  })
+  .get(
+    "/:session_id/laps",
+    validate("param", SessionIdParam),
+    validate("query", LapsQuery),
+    async (c) => {
+      const { session_id } = c.req.valid("param");
+      const { driver_id } = c.req.valid("query");
+      const laps = await sessionStub(c.env, session_id).laps(session_id, driver_id);
+      if (!laps) throw new ApiError("not_found", `Session ${session_id} not found`);
+      return c.json(laps);
+    },
+  )
+  .get(
+    "/:session_id/telemetry",
+    validate("param", SessionIdParam),
+    validate("query", SessionTelemetryQuery),
+    async (c) => {
+      const { session_id } = c.req.valid("param");
+      const q = c.req.valid("query");
+      const page = await readSessionTelemetry(createDb(c.env.DB), session_id, {
+        driverId: q.driver_id,
+        lap: q.lap,
+        start: q.start_time,
+        end: q.end_time,
+        order: q.order,
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+      if (!page) throw new ApiError("not_found", `Session ${session_id} not found`);
+      const rows = selectFields(page.records, q.fields);
+      const columns = q.fields?.length
+        ? [
+            "id",
+            "driver_id",
+            "timestamp",
+            ...q.fields.filter((f) => !["id", "driver_id", "timestamp"].includes(f)),
+          ]
+        : RECORD_COLUMNS;
+      c.set("logFields", { session_id, samples: rows.length });
+      return c.body(serialise(rows, q.format, columns), 200, {
+        "Content-Type": CONTENT_TYPES[q.format],
+        ...nextLink(c.req.url, page.next),
+      });
+    },
+  );

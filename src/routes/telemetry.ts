@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { createRouter } from "../app";
+import { limits } from "../config";
+import { createDb } from "../db/client";
+import { ingest, prepareSamples } from "../domain/ingest";
+import { parseSampleId } from "../domain/sample-id";
+import { ApiError } from "../errors";
+import { idempotencyKey, readJsonBody } from "../middleware/json-body";
+import { parseOrThrow } from "../middleware/validate";
+import { TelemetrySample } from "../schemas/telemetry";
+import { findSample } from "../storage/queries";
+
+/** `POST /telemetry` (one sample or an array) and `GET /telemetry/{id}`. */
+export const telemetryRoutes = createRouter()
+  .post("/", async (c) => {
+    const body = await readJsonBody(c);
+    const receivedAt = Date.now();
+    const isArray = Array.isArray(body);
+    const max = limits(c.env).maxBatchSamples;
+    if (isArray && body.length > max) {
+      throw new ApiError(
+        "payload_too_large",
+        `A request may hold at most ${max} samples, not ${body.length}`,
+      );
+    }
+    const samples = isArray
+      ? parseOrThrow(z.array(TelemetrySample).min(1, "must hold at least one sample"), body)
+      : [parseOrThrow(TelemetrySample, body)];
+    const prepared = prepareSamples(samples, receivedAt, (i) => (isArray ? String(i) : ""));
+    c.set("logFields", { session_id: prepared.request.sessionId, samples: samples.length });
+    const result = await ingest(c.env, prepared, idempotencyKey(c));
+    if (result.queued) {
+      return c.json(
+        {
+          queued: true,
+          ...(isArray ? { ids: result.ids } : { id: result.ids[0] }),
+          accepted: result.accepted,
+        },
+        202,
+      );
+    }
+    return isArray
+      ? c.json({ ids: result.ids, accepted: result.accepted, duplicates: result.duplicates }, 201)
+      : c.json({ id: result.ids[0] }, 201);
+  })
+  .get("/:id", async (c) => {
+    const id = c.req.param("id");
+    const key = parseSampleId(id);
+    if (!key) {
+      throw new ApiError("validation_failed", "Invalid request: id is not a telemetry id", {
+        details: [{ path: "id", message: "is not a telemetry id" }],
+      });
+    }
+    const record = await findSample(createDb(c.env.DB), key);
+    if (!record) throw new ApiError("not_found", `Telemetry ${id} not found`);
+    return c.json(record);
+  });

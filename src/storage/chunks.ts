@@ -1,0 +1,418 @@
+import { and, asc, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../db/client";
+import { type ChunkRow, chunks } from "../db/schema";
+import type { SampleValues } from "../schemas/telemetry";
+import { decodeChunk, encodeChunk } from "./codec";
+
+/**
+ * Chunked history (DESIGN §7): each driver's samples are stored as runs of consecutive samples,
+ * one D1 row per run. Ranges of one driver never overlap, so a timestamp locates exactly one
+ * chunk. Every write is an upsert of a chunk's whole content, which makes a retried write
+ * idempotent: content merges de-duplicate by timestamp.
+ */
+
+/** While streaming, a chunk closes at this many samples (20 s at 60 Hz). */
+export const CHUNK_MAX_SAMPLES = 1200;
+/** Compaction merges a lap's chunks up to this many samples. */
+export const MERGED_MAX_SAMPLES = 8192;
+/** No chunk spans more than this, so range queries can bound their index scans. */
+export const CHUNK_MAX_SPAN_MS = 15 * 60 * 1000;
+/** Encoded chunks stay below D1's 100 KB statement limit. */
+export const CHUNK_MAX_BYTES = 96_000;
+
+/** One driver's series in one session. */
+export interface SeriesKey {
+  sessionId: string;
+  driverId: string;
+}
+
+/** The decoded content of a driver's newest chunk: where live samples are appended. */
+export interface OpenChunk {
+  samples: SampleValues[];
+}
+
+export type Statement = BatchItem<"sqlite">;
+
+/** What storing a driver's samples takes, and what it found already stored. */
+export interface DriverWritePlan {
+  statements: Statement[];
+  /** Samples not stored before, in timestamp order. */
+  inserted: SampleValues[];
+  duplicates: number;
+  /** The driver's newest chunk after the write, for the next append. */
+  open: OpenChunk | null;
+}
+
+/**
+ * Plans the upserts that store `samples` (sorted by timestamp, unique) for one driver.
+ * `cache` is the newest chunk as the caller last wrote it; without it the chunk is read.
+ */
+export async function planDriverWrite(
+  db: Db,
+  key: SeriesKey,
+  samples: readonly SampleValues[],
+  cache: OpenChunk | null | undefined,
+  now: number,
+): Promise<DriverWritePlan> {
+  const open = cache !== undefined ? cache : await loadNewestChunk(db, key);
+  // Without any chunk, every sample starts the first one.
+  const openFirst = open?.samples[0]?.ts ?? Number.NEGATIVE_INFINITY;
+  const older = samples.filter((s) => s.ts < openFirst);
+  const tail = older.length === 0 ? samples : samples.filter((s) => s.ts >= openFirst);
+
+  const statements: Statement[] = [];
+  const inserted: SampleValues[] = [];
+  let duplicates = 0;
+
+  if (older.length > 0) {
+    const merged = await planOlderMerge(db, key, older, now);
+    statements.push(...merged.statements);
+    inserted.push(...merged.inserted);
+    duplicates += merged.duplicates;
+  }
+
+  // Append to (or merge into) the newest chunk, closing it when it is full or the lap changes.
+  let current = open ? open.samples.slice() : [];
+  let dirty = false;
+  for (const s of tail) {
+    const last = current[current.length - 1];
+    if (last && s.ts <= last.ts) {
+      if (insertSorted(current, s)) {
+        inserted.push(s);
+        dirty = true;
+      } else duplicates++;
+    } else if (fits(current, s)) {
+      current.push(s);
+      inserted.push(s);
+      dirty = true;
+    } else {
+      if (dirty) statements.push(...chunkUpserts(db, key, current, now));
+      current = [s];
+      inserted.push(s);
+      dirty = true;
+    }
+  }
+  if (dirty) statements.push(...chunkUpserts(db, key, current, now));
+  inserted.sort((a, b) => a.ts - b.ts);
+  return {
+    statements,
+    inserted,
+    duplicates,
+    open: current.length > 0 ? { samples: current } : null,
+  };
+}
+
+function fits(current: SampleValues[], s: SampleValues): boolean {
+  const first = current[0];
+  if (!first) return true;
+  return (
+    s.current_lap === first.current_lap &&
+    current.length < CHUNK_MAX_SAMPLES &&
+    s.ts - first.ts <= CHUNK_MAX_SPAN_MS
+  );
+}
+
+/** Inserts `s` in timestamp order; false when a sample with its timestamp is already there. */
+function insertSorted(list: SampleValues[], s: SampleValues): boolean {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const ts = (list[mid] as SampleValues).ts;
+    if (ts < s.ts) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo]?.ts === s.ts) return false;
+  list.splice(lo, 0, s);
+  return true;
+}
+
+/** Samples older than the newest chunk: merged into the chunks that cover them, or new ones. */
+async function planOlderMerge(
+  db: Db,
+  key: SeriesKey,
+  older: readonly SampleValues[],
+  now: number,
+): Promise<Omit<DriverWritePlan, "open">> {
+  const first = older[0] as SampleValues;
+  const last = older[older.length - 1] as SampleValues;
+  const covering = await db
+    .select()
+    .from(chunks)
+    .where(
+      and(
+        eq(chunks.sessionId, key.sessionId),
+        eq(chunks.driverId, key.driverId),
+        gte(chunks.firstTs, first.ts - CHUNK_MAX_SPAN_MS),
+        lte(chunks.firstTs, last.ts),
+        gte(chunks.lastTs, first.ts),
+      ),
+    )
+    .orderBy(asc(chunks.firstTs));
+
+  const statements: Statement[] = [];
+  const inserted: SampleValues[] = [];
+  let duplicates = 0;
+  let i = 0;
+  let gap: SampleValues[] = [];
+  const flushGap = () => {
+    if (gap.length > 0) statements.push(...chunkUpserts(db, key, gap, now));
+    gap = [];
+  };
+  for (const row of covering) {
+    // Samples before this chunk fall in the gap before it.
+    while (i < older.length && (older[i] as SampleValues).ts < row.firstTs) {
+      gap.push(older[i] as SampleValues);
+      inserted.push(older[i] as SampleValues);
+      i++;
+    }
+    flushGap();
+    const content = decodeChunk(row.data);
+    let changed = false;
+    while (i < older.length && (older[i] as SampleValues).ts <= row.lastTs) {
+      const s = older[i] as SampleValues;
+      if (insertSorted(content, s)) {
+        inserted.push(s);
+        changed = true;
+      } else duplicates++;
+      i++;
+    }
+    if (changed) statements.push(...chunkUpserts(db, key, content, now));
+  }
+  while (i < older.length) {
+    gap.push(older[i] as SampleValues);
+    inserted.push(older[i] as SampleValues);
+    i++;
+  }
+  flushGap();
+  return { statements, inserted, duplicates };
+}
+
+/** Upserts for one run of samples, split further when its encoding would be too large. */
+export function chunkUpserts(
+  db: Db,
+  key: SeriesKey,
+  samples: readonly SampleValues[],
+  now: number,
+): Statement[] {
+  const data = encodeChunk(samples);
+  if (data.byteLength > CHUNK_MAX_BYTES && samples.length > 1) {
+    const half = Math.ceil(samples.length / 2);
+    return [
+      ...chunkUpserts(db, key, samples.slice(0, half), now),
+      ...chunkUpserts(db, key, samples.slice(half), now),
+    ];
+  }
+  return [chunkUpsert(db, key, samples, data, now)];
+}
+
+function chunkUpsert(
+  db: Db,
+  key: SeriesKey,
+  samples: readonly SampleValues[],
+  data: Uint8Array,
+  now: number,
+): Statement {
+  const first = samples[0] as SampleValues;
+  const last = samples[samples.length - 1] as SampleValues;
+  let lapFirst = first.current_lap;
+  let lapLast = first.current_lap;
+  for (const s of samples) {
+    if (s.current_lap < lapFirst) lapFirst = s.current_lap;
+    if (s.current_lap > lapLast) lapLast = s.current_lap;
+  }
+  const row = {
+    sessionId: key.sessionId,
+    driverId: key.driverId,
+    firstTs: first.ts,
+    lastTs: last.ts,
+    sampleCount: samples.length,
+    lapFirst,
+    lapLast,
+    ingestedAt: now,
+    data,
+  };
+  return db
+    .insert(chunks)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [chunks.sessionId, chunks.driverId, chunks.firstTs],
+      set: {
+        lastTs: row.lastTs,
+        sampleCount: row.sampleCount,
+        lapFirst: row.lapFirst,
+        lapLast: row.lapLast,
+        ingestedAt: row.ingestedAt,
+        data: row.data,
+      },
+    });
+}
+
+/** The newest chunk of a driver, decoded; null when the driver has none. */
+export async function loadNewestChunk(db: Db, key: SeriesKey): Promise<OpenChunk | null> {
+  const [row] = await db
+    .select({ data: chunks.data })
+    .from(chunks)
+    .where(and(eq(chunks.sessionId, key.sessionId), eq(chunks.driverId, key.driverId)))
+    .orderBy(desc(chunks.firstTs))
+    .limit(1);
+  return row ? { samples: decodeChunk(row.data) } : null;
+}
+
+/** Decoded samples of a driver with `ts >= from`, e.g. to refill the hot window. */
+export async function loadRecentSamples(
+  db: Db,
+  key: SeriesKey,
+  from: number,
+): Promise<SampleValues[]> {
+  const rows = await db
+    .select({ data: chunks.data })
+    .from(chunks)
+    .where(
+      and(
+        eq(chunks.sessionId, key.sessionId),
+        eq(chunks.driverId, key.driverId),
+        gte(chunks.firstTs, from - CHUNK_MAX_SPAN_MS),
+        gte(chunks.lastTs, from),
+      ),
+    )
+    .orderBy(asc(chunks.firstTs));
+  return rows.flatMap((r) => decodeChunk(r.data).filter((s) => s.ts >= from));
+}
+
+/** Per-driver totals of a session as stored in D1. */
+export async function driverTotals(db: Db, sessionId: string) {
+  return db
+    .select({
+      driverId: chunks.driverId,
+      count: sql<number>`sum(${chunks.sampleCount})`,
+      firstTs: sql<number>`min(${chunks.firstTs})`,
+      lastTs: sql<number>`max(${chunks.lastTs})`,
+    })
+    .from(chunks)
+    .where(eq(chunks.sessionId, sessionId))
+    .groupBy(chunks.driverId);
+}
+
+/**
+ * Compaction: merges the closed chunks of one lap into as few chunks as the size limits allow.
+ * Reads return the same samples before and after; re-running it changes nothing.
+ */
+export async function planLapCompaction(db: Db, key: SeriesKey, lap: number): Promise<Statement[]> {
+  const rows: ChunkRow[] = await db
+    .select()
+    .from(chunks)
+    .where(
+      and(
+        eq(chunks.sessionId, key.sessionId),
+        eq(chunks.driverId, key.driverId),
+        eq(chunks.lapFirst, lap),
+        eq(chunks.lapLast, lap),
+      ),
+    )
+    .orderBy(asc(chunks.firstTs));
+  if (rows.length < 2) return [];
+  // Group by encoded size so a merge rarely needs splitting; deletes go first so a split
+  // chunk may reuse the start time of a chunk it replaces.
+  const deletes: Statement[] = [];
+  const upserts: Statement[] = [];
+  let group: ChunkRow[] = [];
+  let groupBytes = 0;
+  let groupCount = 0;
+  const flush = () => {
+    if (group.length > 1) {
+      const ids = group.slice(1).map((r) => r.id);
+      // One bound parameter per id: stay far below D1's 100-parameter limit.
+      for (let i = 0; i < ids.length; i += 50) {
+        deletes.push(db.delete(chunks).where(inArray(chunks.id, ids.slice(i, i + 50))));
+      }
+      const samples = group.flatMap((r) => decodeChunk(r.data));
+      const ingestedAt = Math.max(...group.map((r) => r.ingestedAt));
+      upserts.push(...chunkUpserts(db, key, samples, ingestedAt));
+    }
+    group = [];
+    groupBytes = 0;
+    groupCount = 0;
+  };
+  for (const row of rows) {
+    const first = group[0];
+    if (
+      first &&
+      (groupBytes + row.data.byteLength > CHUNK_MAX_BYTES ||
+        groupCount + row.sampleCount > MERGED_MAX_SAMPLES ||
+        row.lastTs - first.firstTs > CHUNK_MAX_SPAN_MS)
+    ) {
+      flush();
+    }
+    group.push(row);
+    groupBytes += row.data.byteLength;
+    groupCount += row.sampleCount;
+  }
+  flush();
+  const statements = [...deletes, ...upserts];
+  return statements;
+}
+
+/** One bounded step of deleting a driver's samples older than `before`. */
+export interface DeleteStep {
+  statements: Statement[];
+  deleted: number;
+  /** More chunks may hold older samples: run another step. */
+  more: boolean;
+}
+
+const DELETE_PAGE = 50;
+
+/**
+ * Plans the deletion of up to one page of chunks whose samples are all older than `before`,
+ * and trims a chunk that straddles the boundary (re-keyed at its first kept sample).
+ */
+export async function planDeleteBefore(
+  db: Db,
+  key: SeriesKey,
+  before: number,
+): Promise<DeleteStep> {
+  const rows = await db
+    .select({
+      id: chunks.id,
+      firstTs: chunks.firstTs,
+      lastTs: chunks.lastTs,
+      sampleCount: chunks.sampleCount,
+      ingestedAt: chunks.ingestedAt,
+    })
+    .from(chunks)
+    .where(
+      and(
+        eq(chunks.sessionId, key.sessionId),
+        eq(chunks.driverId, key.driverId),
+        sql`${chunks.firstTs} < ${before}`,
+      ),
+    )
+    .orderBy(asc(chunks.firstTs))
+    .limit(DELETE_PAGE);
+  const whole = rows.filter((r) => r.lastTs < before);
+  const straddling = rows.filter((r) => r.lastTs >= before);
+  const statements: Statement[] = [];
+  let deleted = 0;
+  if (whole.length > 0) {
+    statements.push(
+      db.delete(chunks).where(
+        inArray(
+          chunks.id,
+          whole.map((r) => r.id),
+        ),
+      ),
+    );
+    deleted += whole.reduce((n, r) => n + r.sampleCount, 0);
+  }
+  for (const row of straddling) {
+    const [full] = await db.select({ data: chunks.data }).from(chunks).where(eq(chunks.id, row.id));
+    if (!full) continue;
+    const kept = decodeChunk(full.data).filter((s) => s.ts >= before);
+    deleted += row.sampleCount - kept.length;
+    statements.push(db.delete(chunks).where(eq(chunks.id, row.id)));
+    statements.push(...chunkUpserts(db, key, kept, row.ingestedAt));
+  }
+  return { statements, deleted, more: rows.length === DELETE_PAGE };
+}
