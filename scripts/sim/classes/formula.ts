@@ -1,0 +1,46 @@
+import type { CarClass } from "../cars";
+
+/** Dallara F3 (FIA Formula 3 since 2019): 380 hp, 673 kg with driver. */
+export const F3: CarClass = {
+  id: "f3",
+  name: "Formula 3",
+  cars: ["Dallara F3"],
+  mass: 700,
+  torqueCurve: [
+    [2000, 250],
+    [4000, 330],
+    [5500, 370],
+    [6500, 375],
+    [7500, 350],
+    [8000, 330],
+  ],
+  idleRpm: 2000,
+  limitRpm: 8000,
+  gears: [2.9, 2.2, 1.8, 1.5, 1.27, 1.07],
+  finalDrive: 2.9,
+  wheelRadius: 0.29,
+  drivelineEfficiency: 0.92,
+  muLat: 1.6,
+  muLong: 1.55,
+  ovalGrip: 1,
+  brakeLimitG: 2.6,
+  liftArea: 2.8,
+  dragArea: 0.85,
+  rollingResistance: 0.015,
+  drivenAxleShare: 0.6,
+  wheelbase: 2.85,
+  steeringRatio: 10,
+  fuelCapacity: 60,
+  bsfc: 270,
+  manualClutch: false,
+  superspeedwayPower: 1,
+  calibration: { grip: 1.063, power: 0.956 },
+  references: {
+    spa: { lapTime: 127.0, source: "FIA Formula 3 (Dallara F3 2019), Spa race laps ≈ 2:06–2:08" },
+    monza: { lapTime: 102.0, source: "FIA Formula 3, Monza race laps ≈ 1:41.5–1:42.5" },
+    "red-bull-ring": {
+      lapTime: 80.8,
+      source: "FIA Formula 3, Red Bull Ring race laps ≈ 1:20.5–1:21",
+    },
+  },
+};

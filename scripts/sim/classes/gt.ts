@@ -1,0 +1,121 @@
+import type { CarClass } from "../cars";
+
+/** GT3: ~550 hp, 1300 kg, slicks and real downforce (BoP'd pro-am sports cars). */
+export const GT3: CarClass = {
+  id: "gt3",
+  name: "GT3",
+  cars: ["Mercedes-AMG GT3 2020", "BMW M4 GT3", "Porsche 911 GT3 R (992)", "Ferrari 296 GT3"],
+  mass: 1400,
+  torqueCurve: [
+    [1000, 350],
+    [2500, 520],
+    [4000, 620],
+    [5000, 650],
+    [6000, 640],
+    [7000, 560],
+    [7500, 500],
+  ],
+  idleRpm: 1200,
+  limitRpm: 7500,
+  gears: [3.0, 2.2, 1.75, 1.45, 1.24, 1.08],
+  finalDrive: 3.2,
+  wheelRadius: 0.35,
+  drivelineEfficiency: 0.9,
+  muLat: 1.55,
+  muLong: 1.5,
+  ovalGrip: 1,
+  brakeLimitG: 2.0,
+  liftArea: 2.4,
+  dragArea: 1.2,
+  rollingResistance: 0.015,
+  drivenAxleShare: 0.56,
+  wheelbase: 2.63,
+  steeringRatio: 13,
+  fuelCapacity: 120,
+  bsfc: 260,
+  manualClutch: false,
+  superspeedwayPower: 1,
+  calibration: { grip: 1.131, power: 0.907 },
+  references: {
+    spa: { lapTime: 138.5, source: "GT World Challenge Europe, Spa race laps ≈ 2:18–2:19" },
+    monza: {
+      lapTime: 108.5,
+      source: "GT World Challenge Europe, Monza: 2021 pole 1:46.95 (avg); race laps ≈ 1:48–1:49",
+    },
+    "red-bull-ring": {
+      lapTime: 89.8,
+      source: "DTM / ADAC GT Masters (GT3), Red Bull Ring race laps ≈ 1:29.5–1:30",
+    },
+    "watkins-glen-boot": {
+      lapTime: 105.5,
+      source: "IMSA GTD, Six Hours of The Glen race laps ≈ 1:45–1:46",
+    },
+    "laguna-seca": { lapTime: 84.5, source: "IMSA GTD, Monterey race laps ≈ 1:24–1:25" },
+  },
+};
+
+/** GT4: ~430 hp production-based racers, little downforce. */
+export const GT4: CarClass = {
+  id: "gt4",
+  name: "GT4",
+  cars: [
+    "Porsche 718 Cayman GT4 Clubsport MR",
+    "BMW M4 G82 GT4",
+    "Mercedes-AMG GT4",
+    "Aston Martin Vantage GT4",
+  ],
+  mass: 1480,
+  torqueCurve: [
+    [1000, 250],
+    [2500, 360],
+    [4000, 410],
+    [5500, 425],
+    [6500, 415],
+    [7500, 370],
+    [7800, 350],
+  ],
+  idleRpm: 1000,
+  limitRpm: 7800,
+  gears: [3.31, 2.36, 1.83, 1.49, 1.24, 1.06],
+  finalDrive: 3.6,
+  wheelRadius: 0.34,
+  drivelineEfficiency: 0.9,
+  muLat: 1.4,
+  muLong: 1.35,
+  ovalGrip: 1,
+  brakeLimitG: 1.6,
+  liftArea: 0.5,
+  dragArea: 1.15,
+  rollingResistance: 0.015,
+  drivenAxleShare: 0.55,
+  wheelbase: 2.48,
+  steeringRatio: 14,
+  fuelCapacity: 90,
+  bsfc: 270,
+  manualClutch: false,
+  superspeedwayPower: 1,
+  calibration: { grip: 1.21, power: 0.951 },
+  references: {
+    spa: {
+      lapTime: 156.5,
+      source:
+        "iRacing GT4 race pace at Spa ≈ 2:36 (GT4 European Series is slower: 2025 poles 2:41.6)",
+    },
+    monza: {
+      lapTime: 118.0,
+      source: "GT4 European Series, Monza: 2023 pole 1:55.29 in the tow; race laps ≈ 1:57.5–1:58.5",
+    },
+    "red-bull-ring": {
+      lapTime: 98.0,
+      source: "ADAC GT4 Germany, Red Bull Ring race laps ≈ 1:37.5–1:38.5",
+    },
+    "watkins-glen-boot": {
+      lapTime: 115.5,
+      source: "IMSA Michelin Pilot Challenge GS, Watkins Glen race laps ≈ 1:55–1:56",
+    },
+    "laguna-seca": {
+      lapTime: 92.5,
+      source: "IMSA Michelin Pilot Challenge GS, Laguna Seca race laps ≈ 1:32–1:33",
+    },
+  },
+};
