@@ -1,5 +1,6 @@
 import { createRouter } from "./app";
 import { requestContext } from "./middleware/request-context";
+import { docsRoutes } from "./routes/docs";
 import { driverRoutes } from "./routes/drivers";
 import { healthRoutes } from "./routes/health";
 import { racingRoutes } from "./routes/racing";
@@ -14,5 +15,6 @@ export function createApp() {
     .route("/api/v1/telemetry", telemetryRoutes)
     .route("/api/v1/sessions", sessionRoutes)
     .route("/api/v1/drivers", driverRoutes)
-    .route("/api/v1/racing", racingRoutes);
+    .route("/api/v1/racing", racingRoutes)
+    .route("/", docsRoutes);
 }

@@ -33,49 +33,7 @@ export type IngestOutcome =
     }
   | { ok: false; code: ErrorCode; message: string; details?: ErrorDetail[] };
 
-/** A lap as the API shows it. */
-export interface LapView {
-  driver_id: string;
-  lap: number;
-  lap_time: number | null;
-  timed: boolean;
-  time_source: "official" | "interpolated" | "untimed";
-  start_time: string;
-  end_time: string;
-  max_speed: number | null;
-  sample_count: number;
-  best: boolean;
-}
-
-/** A driver's part of a session summary. */
-export interface DriverSummary {
-  driver_id: string;
-  car_name: string;
-  sample_count: number;
-  first_timestamp: string | null;
-  last_timestamp: string | null;
-  current_lap: number | null;
-  laps_completed: number;
-  best_lap: { lap: number; lap_time: number } | null;
-  last_lap_time: number | null;
-  queued_samples: number;
-}
-
-/** `GET /sessions/{id}`: hot state merged with history. */
-export interface SessionSummary {
-  session_id: string;
-  track_name: string;
-  session_type: string;
-  car_names: string[];
-  sample_count: number;
-  first_timestamp: string | null;
-  last_timestamp: string | null;
-  created_at: string;
-  updated_at: string;
-  live: boolean;
-  queued_samples: number;
-  drivers: DriverSummary[];
-}
+export type { DriverSummary, LapView, SessionSummary } from "../schemas/responses";
 
 export type DeleteOutcome =
   | { ok: true; deleted: number }

@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { chunks, sessionDrivers, sessions } from "../db/schema";
 import { sampleId } from "../domain/sample-id";
 import { ApiError } from "../errors";
+import type { SessionListItem } from "../schemas/responses";
 import {
   CHANNEL_NAMES,
   formatTimestamp,
@@ -313,19 +314,6 @@ export async function readDriverTelemetry(
       meta: { ...r, driverId },
     }));
   }, opts);
-}
-
-/** A session row as `GET /sessions` lists it. */
-export interface SessionListItem {
-  session_id: string;
-  track_name: string;
-  session_type: string;
-  drivers: { driver_id: string; car_name: string }[];
-  sample_count: number;
-  first_timestamp: string | null;
-  last_timestamp: string | null;
-  created_at: string;
-  updated_at: string;
 }
 
 /** Recent sessions, newest first, filterable by driver, track, car and type. */

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { api, getJson } from "../helpers/api";
+
+// biome-ignore lint/suspicious/noExplicitAny: walking a JSON document of known shape
+type Json = Record<string, any>;
+
+describe("API documentation", () => {
+  it("serves an OpenAPI 3.1 document generated from the validating schemas", async () => {
+    const { res, body } = await getJson<Json>("/api/v1/openapi.json");
+    expect(res.status).toBe(200);
+    expect(body.openapi).toBe("3.1.0");
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining([
+        "/api/v1/telemetry",
+        "/api/v1/telemetry/{id}",
+        "/api/v1/sessions/{session_id}/telemetry",
+        "/api/v1/drivers/{driver_id}/telemetry",
+        "/api/v1/racing/tracks",
+      ]),
+    );
+    const batch =
+      body.paths["/api/v1/sessions/{session_id}/telemetry"].post.requestBody.content[
+        "application/json"
+      ].schema;
+    expect(batch.required).toEqual(expect.arrayContaining(["driver_id", "samples"]));
+    const sample = batch.properties.samples.items;
+    expect(sample.properties.throttle_position).toMatchObject({ minimum: 0, maximum: 1 });
+    expect(sample.additionalProperties).toBe(false);
+    const limit = body.paths["/api/v1/drivers/{driver_id}/telemetry"].get.parameters.find(
+      (p: Json) => p.name === "limit",
+    );
+    expect(limit.schema).toMatchObject({ maximum: 10000, default: 100 });
+  });
+
+  it("serves a readable reference page at /docs", async () => {
+    const res = await api("/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(await res.text()).toContain("/api/v1/openapi.json");
+  });
+});
