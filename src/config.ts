@@ -18,3 +18,18 @@ export function limits(env: Partial<Env>): Limits {
     hotWindowMs: positive(env.HOT_WINDOW_SECONDS, 60) * 1000,
   };
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * `RETENTION_DAYS` as milliseconds: a positive number, fractions allowed (0.0001 ≈ 9 s).
+ * Anything else throws: a misconfigured purge must fail loudly, never purge everything.
+ */
+export function retentionMs(env: Partial<Env>): number {
+  const raw = env.RETENTION_DAYS;
+  const days = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
+  if (!Number.isFinite(days) || days <= 0) {
+    throw new Error(`RETENTION_DAYS must be a positive number of days, not ${JSON.stringify(raw)}`);
+  }
+  return days * DAY_MS;
+}

@@ -1,3 +1,4 @@
+import { runScheduledPurge } from "./domain/purge";
 import { createApp } from "./router";
 
 export { SessionDO } from "./session/session-do";
@@ -6,4 +7,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  scheduled: async (controller, env, _ctx) => {
+    await runScheduledPurge(env, controller.scheduledTime);
+  },
 } satisfies ExportedHandler<Env>;

@@ -11,13 +11,15 @@ import {
   planDeleteBefore,
   planDriverWrite,
   planLapCompaction,
+  planPurge,
   type Statement,
 } from "../storage/chunks";
 import { decodeChunk, encodeChunk } from "../storage/codec";
 import {
   deleteDriver,
-  deleteLapsOutside,
+  deleteOrphanLaps,
   deleteSession,
+  loadLaps,
   loadSessionRecords,
   pruneCatalog,
   registerDriver,
@@ -32,6 +34,7 @@ import type {
   IngestOutcome,
   IngestRequest,
   LapView,
+  PurgeOutcome,
   SessionSummary,
 } from "./types";
 
@@ -82,6 +85,8 @@ const LIVE_WITHIN_MS = 30_000;
 export class SessionDO extends DurableObject<Env> {
   /** D1 through Drizzle; fault-injection tests replace it. */
   db: Db;
+  /** The ingestion clock; retention tests replace it. */
+  now: () => number = () => Date.now();
   #windowMs: number;
   #meta: StoredMeta | null = null;
   #drivers = new Map<string, DriverHot>();
@@ -172,11 +177,7 @@ export class SessionDO extends DurableObject<Env> {
         deleted += step.deleted;
         if (!step.more) break;
       }
-      await this.#afterDelete(
-        hot,
-        (s) => s.ts >= before,
-        (lap) => lap.endTs >= before,
-      );
+      await this.#reconcile([driverId]);
       return { ok: true, deleted };
     });
   }
@@ -208,7 +209,7 @@ export class SessionDO extends DurableObject<Env> {
   // --- ingest -------------------------------------------------------------------------------
 
   async #ingest(req: IngestRequest): Promise<IngestOutcome> {
-    const now = Date.now();
+    const now = this.now();
     if (req.idempotencyKey) {
       const prior = this.#idempotent(req.idempotencyKey);
       if (prior) return prior;
@@ -410,7 +411,7 @@ export class SessionDO extends DurableObject<Env> {
         this.#queueSize = 0;
         break;
       }
-      const now = Date.now();
+      const now = this.now();
       type Entry = { samples: SampleValues[]; laps: Map<number, Lap> };
       const byDriver = new Map<string, Entry>();
       for (const row of rows) {
@@ -455,48 +456,131 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
-  /** Re-reads a driver's totals after a deletion and drops what no longer exists. */
-  async #afterDelete(
-    hot: DriverHot,
-    keepSample: (s: SampleValues) => boolean,
-    keepLap: (lap: Lap) => boolean,
-  ): Promise<void> {
+  /**
+   * Expired history (DESIGN §8): deletes this session's chunks ingested before `cutoff`, at
+   * most `maxChunks` of them, and queued samples that waited longer than that. The hot state
+   * follows, so purged samples cannot come back through this object.
+   */
+  async purge(sessionId: string, cutoff: number, maxChunks: number): Promise<PurgeOutcome> {
+    return this.#exclusive(async () => {
+      await this.#ensureLoaded(sessionId);
+      const meta = this.#meta ?? (await this.#orphanMeta(sessionId));
+      const outcome: PurgeOutcome = {
+        samples: 0,
+        chunks: 0,
+        laps: 0,
+        sessionRemoved: false,
+        more: false,
+      };
+      if (!meta) return outcome;
+      this.#meta = meta;
+      const touched = new Set<string>(this.#dropExpiredQueue(cutoff, outcome));
+      while (outcome.chunks < maxChunks) {
+        const step = await planPurge(this.db, meta.sessionId, cutoff, maxChunks - outcome.chunks);
+        if (step.statements.length === 0) break;
+        await this.db.batch(step.statements as [Statement, ...Statement[]]);
+        outcome.samples += step.samples;
+        outcome.chunks += step.chunks;
+        for (const d of step.drivers) touched.add(d);
+        outcome.more = step.more;
+        if (!step.more) break;
+      }
+      if (outcome.chunks >= maxChunks) outcome.more = true;
+      const reconciled = await this.#reconcile([...touched, ...this.#drivers.keys()]);
+      outcome.laps = reconciled.laps;
+      outcome.sessionRemoved = reconciled.sessionRemoved;
+      return outcome;
+    });
+  }
+
+  /** Queue entries older than `cutoff` expire with the rest of the history. */
+  #dropExpiredQueue(cutoff: number, outcome: PurgeOutcome): string[] {
+    if (this.#queueSize === 0) return [];
+    const expired = this.ctx.storage.sql
+      .exec<{ driver_id: string; n: number; rows: number }>(
+        "SELECT driver_id, SUM(sample_count) AS n, COUNT(*) AS rows FROM queue WHERE created_at < ? GROUP BY driver_id",
+        cutoff,
+      )
+      .toArray();
+    if (expired.length === 0) return [];
+    this.ctx.storage.sql.exec("DELETE FROM queue WHERE created_at < ?", cutoff);
+    for (const e of expired) {
+      this.#queueSize -= e.rows;
+      outcome.samples += e.n;
+      const hot = this.#drivers.get(e.driver_id);
+      if (hot) hot.queued = Math.max(0, hot.queued - e.n);
+    }
+    return expired.map((e) => e.driver_id);
+  }
+
+  /** A session in D1 that this object never wrote (e.g. its storage was lost). */
+  async #orphanMeta(sessionId: string): Promise<StoredMeta | null> {
+    const stored = await loadSessionRecords(this.db, sessionId);
+    return stored?.meta ?? null;
+  }
+
+  /**
+   * After chunks were deleted: re-reads totals and laps of the given drivers from D1, removes
+   * laps left without samples, drivers without samples, the session when none is left, and
+   * catalog entries nothing refers to.
+   */
+  async #reconcile(driverIds: string[]): Promise<{ laps: number; sessionRemoved: boolean }> {
     const meta = this.#meta as StoredMeta;
-    const now = Date.now();
-    const key = { sessionId: meta.sessionId, driverId: hot.driverId };
-    const totals = (await driverTotals(this.db, meta.sessionId)).find(
-      (t) => t.driverId === hot.driverId,
+    const now = this.now();
+    const ids = [...new Set(driverIds)];
+    const totals = new Map(
+      (await driverTotals(this.db, meta.sessionId)).map((t) => [t.driverId, t]),
     );
     const statements: Statement[] = [];
-    hot.ring = hot.ring.filter(keepSample);
-    hot.open = undefined;
-    for (const lap of [...hot.laps.values()]) if (!keepLap(lap)) hot.laps.delete(lap.lap);
-    if (!totals || Number(totals.count) === 0) {
-      this.#drivers.delete(hot.driverId);
-      await this.ctx.storage.delete(`driver:${hot.driverId}`);
-      statements.push(...deleteDriver(this.db, key));
-    } else {
-      hot.count = Number(totals.count);
-      hot.firstTs = totals.firstTs;
-      hot.lastTs = totals.lastTs;
-      statements.push(...deleteLapsOutside(this.db, key, [...hot.laps.keys()]));
+    for (const driverId of ids) {
+      const hot = this.#drivers.get(driverId);
+      const key = { sessionId: meta.sessionId, driverId };
+      const t = totals.get(driverId);
+      const stored = Number(t?.count ?? 0);
+      if (stored === 0 && (hot?.queued ?? 0) === 0) {
+        if (hot) this.#drivers.delete(driverId);
+        await this.ctx.storage.delete(`driver:${driverId}`);
+        statements.push(...deleteDriver(this.db, key));
+        continue;
+      }
+      statements.push(deleteOrphanLaps(this.db, key));
+      if (hot) {
+        hot.count = stored + hot.queued;
+        hot.firstTs = t?.firstTs ?? hot.firstTs;
+        hot.lastTs = Math.max(
+          t?.lastTs ?? Number.NEGATIVE_INFINITY,
+          hot.lastTs ?? Number.NEGATIVE_INFINITY,
+        );
+        hot.open = undefined;
+      }
     }
-    if (this.#drivers.size === 0) {
-      statements.push(...deleteSession(this.db, meta.sessionId));
-    } else {
-      statements.push(upsertSession(this.db, meta, this.#totals([]), now));
-    }
+    const sessionRemoved = this.#drivers.size === 0;
+    if (sessionRemoved) statements.push(...deleteSession(this.db, meta.sessionId));
+    else statements.push(upsertSession(this.db, meta, this.#totals([]), now));
     statements.push(...pruneCatalog(this.db));
+    const lapsBefore = (await loadLaps(this.db, meta.sessionId)).length;
     await this.db.batch(statements as [Statement, ...Statement[]]);
-    if (this.#drivers.size === 0) {
+
+    if (sessionRemoved) {
       // Nothing left: forget the session entirely, so it cannot come back from this object.
       this.#meta = null;
       this.#compactions = [];
+      this.#queueSize = 0;
       await this.ctx.storage.deleteAll();
       this.ctx.storage.sql.exec(SCHEMA);
-    } else {
-      this.#persist([...this.#drivers.values()]);
+      return { laps: lapsBefore, sessionRemoved };
     }
+    const lapRows = await loadLaps(this.db, meta.sessionId);
+    const lapsRemoved = lapsBefore - lapRows.length;
+    for (const driverId of ids) {
+      const hot = this.#drivers.get(driverId);
+      if (!hot) continue;
+      const kept = new Set(lapRows.filter((l) => l.driverId === driverId).map((l) => l.lap));
+      for (const lap of [...hot.laps.keys()]) if (!kept.has(lap)) hot.laps.delete(lap);
+      await this.#refillRing(hot);
+    }
+    this.#persist([...this.#drivers.values()]);
+    return { laps: lapsRemoved, sessionRemoved };
   }
 
   // --- laps and compaction -----------------------------------------------------------------

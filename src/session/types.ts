@@ -38,3 +38,13 @@ export type { DriverSummary, LapView, SessionSummary } from "../schemas/response
 export type DeleteOutcome =
   | { ok: true; deleted: number }
   | { ok: false; code: ErrorCode; message: string };
+
+/** What one purge call on a session removed. */
+export interface PurgeOutcome {
+  samples: number;
+  chunks: number;
+  laps: number;
+  sessionRemoved: boolean;
+  /** The chunk budget ran out before every expired chunk was gone. */
+  more: boolean;
+}

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { type ChunkRow, chunks } from "../db/schema";
@@ -415,4 +415,55 @@ export async function planDeleteBefore(
     statements.push(...chunkUpserts(db, key, kept, row.ingestedAt));
   }
   return { statements, deleted, more: rows.length === DELETE_PAGE };
+}
+
+/** One bounded step of the retention purge within one session. */
+export interface PurgeStep {
+  statements: Statement[];
+  samples: number;
+  chunks: number;
+  drivers: string[];
+  more: boolean;
+}
+
+/** Plans the deletion of up to `max` (at most one page) of a session's chunks ingested before `cutoff`. */
+export async function planPurge(
+  db: Db,
+  sessionId: string,
+  cutoff: number,
+  max: number,
+): Promise<PurgeStep> {
+  const limit = Math.max(1, Math.min(DELETE_PAGE, max));
+  const rows = await db
+    .select({ id: chunks.id, driverId: chunks.driverId, sampleCount: chunks.sampleCount })
+    .from(chunks)
+    .where(and(eq(chunks.sessionId, sessionId), lt(chunks.ingestedAt, cutoff)))
+    .limit(limit);
+  return {
+    statements:
+      rows.length > 0
+        ? [
+            db.delete(chunks).where(
+              inArray(
+                chunks.id,
+                rows.map((r) => r.id),
+              ),
+            ),
+          ]
+        : [],
+    samples: rows.reduce((n, r) => n + r.sampleCount, 0),
+    chunks: rows.length,
+    drivers: [...new Set(rows.map((r) => r.driverId))],
+    more: rows.length === limit,
+  };
+}
+
+/** Sessions holding chunks ingested before `cutoff` (through the ingestion-time index). */
+export async function sessionsWithExpiredChunks(db: Db, cutoff: number, limit: number) {
+  const rows = await db
+    .selectDistinct({ sessionId: chunks.sessionId })
+    .from(chunks)
+    .where(lt(chunks.ingestedAt, cutoff))
+    .limit(limit);
+  return rows.map((r) => r.sessionId);
 }

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { cars, laps, sessionDrivers, sessions, tracks } from "../db/schema";
+import { cars, chunks, laps, sessionDrivers, sessions, tracks } from "../db/schema";
 import type { Lap } from "../domain/laps";
 import { driverTotals, type Statement } from "./chunks";
 
@@ -150,20 +150,17 @@ export async function loadSessionRecords(db: Db, sessionId: string) {
   };
 }
 
-/** Removes a driver's laps other than `keep` (the lap numbers still backed by samples). */
-export function deleteLapsOutside(
-  db: Db,
-  key: { sessionId: string; driverId: string },
-  keep: number[],
-): Statement[] {
-  const base = and(eq(laps.sessionId, key.sessionId), eq(laps.driverId, key.driverId));
-  return [
-    db
-      .delete(laps)
-      .where(
-        and(base, sql`${laps.lap} not in (select value from json_each(${JSON.stringify(keep)}))`),
+/** Removes a driver's laps that no stored chunk overlaps any more (a lap spans [start, end)). */
+export function deleteOrphanLaps(db: Db, key: { sessionId: string; driverId: string }): Statement {
+  return db
+    .delete(laps)
+    .where(
+      and(
+        eq(laps.sessionId, key.sessionId),
+        eq(laps.driverId, key.driverId),
+        sql`not exists (select 1 from ${chunks} where ${chunks.sessionId} = ${laps.sessionId} and ${chunks.driverId} = ${laps.driverId} and ${chunks.firstTs} < ${laps.endTs} and ${chunks.lastTs} >= ${laps.startTs})`,
       ),
-  ];
+    );
 }
 
 /** Removes a driver (and its laps) from a session that no longer holds its samples. */

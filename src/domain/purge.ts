@@ -1,0 +1,102 @@
+import { retentionMs } from "../config";
+import { createDb } from "../db/client";
+import { log, setLogLevel } from "../log";
+import { sessionStub } from "../session/stub";
+import { sessionsWithExpiredChunks } from "../storage/chunks";
+
+/** Bounds of one purge run: far inside D1's per-invocation limits and the cron's wall time. */
+export interface PurgeBudget {
+  /** Chunks deleted per run (a chunk holds up to a few thousand samples). */
+  maxChunks: number;
+  /** Sessions visited per run (one Durable Object call each). */
+  maxSessions: number;
+  /** Stop starting new work after this long. */
+  maxMs: number;
+}
+
+export const DEFAULT_BUDGET: PurgeBudget = { maxChunks: 5000, maxSessions: 200, maxMs: 20_000 };
+
+/** What a run removed; also its log line. */
+export interface PurgeReport {
+  cutoff: string;
+  samples: number;
+  chunks: number;
+  laps: number;
+  sessions: number;
+  sessions_visited: number;
+  duration_ms: number;
+  backlog: boolean;
+}
+
+/**
+ * The scheduled retention purge (DESIGN §8): removes history ingested before
+ * `now - RETENTION_DAYS`, session by session through each session's Durable Object (the single
+ * writer, so nothing purged comes back from its hot state), in bounded work. A backlog is
+ * carried on by the next run. Running it twice, or during ingest, removes nothing unexpired.
+ */
+export async function purgeExpired(
+  env: Env,
+  now: number,
+  budget: PurgeBudget = DEFAULT_BUDGET,
+): Promise<PurgeReport> {
+  const started = performance.now();
+  const cutoff = now - retentionMs(env);
+  const db = createDb(env.DB);
+  const report: PurgeReport = {
+    cutoff: new Date(cutoff).toISOString(),
+    samples: 0,
+    chunks: 0,
+    laps: 0,
+    sessions: 0,
+    sessions_visited: 0,
+    duration_ms: 0,
+    backlog: false,
+  };
+  const visited = new Set<string>();
+  outer: while (report.chunks < budget.maxChunks) {
+    const pending = (await sessionsWithExpiredChunks(db, cutoff, 20)).filter(
+      (id) => !visited.has(id),
+    );
+    if (pending.length === 0) break;
+    for (const sessionId of pending) {
+      if (
+        report.sessions_visited >= budget.maxSessions ||
+        report.chunks >= budget.maxChunks ||
+        performance.now() - started > budget.maxMs
+      ) {
+        report.backlog = true;
+        break outer;
+      }
+      const out = await sessionStub(env, sessionId).purge(
+        sessionId,
+        cutoff,
+        budget.maxChunks - report.chunks,
+      );
+      report.sessions_visited++;
+      report.samples += out.samples;
+      report.chunks += out.chunks;
+      report.laps += out.laps;
+      if (out.sessionRemoved) report.sessions++;
+      if (out.more) report.backlog = true;
+      else visited.add(sessionId);
+    }
+  }
+  if (!report.backlog && report.chunks >= budget.maxChunks) {
+    report.backlog = (await sessionsWithExpiredChunks(db, cutoff, 1)).length > 0;
+  }
+  report.duration_ms = Math.round(performance.now() - started);
+  return report;
+}
+
+/** The cron entry: one structured log line per run; a failure is logged, then rethrown. */
+export async function runScheduledPurge(env: Env, scheduledTime: number): Promise<PurgeReport> {
+  setLogLevel(env.LOG_LEVEL);
+  try {
+    const report = await purgeExpired(env, scheduledTime);
+    log.info("retention purge", { ...report });
+    return report;
+  } catch (err) {
+    log.error("retention purge failed", { error: (err as Error).message });
+    throw err;
+  }
+}
