@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { TEST_TOKENS } from "./test/helpers/tokens";
 
 // Two projects: the Worker's tests run inside workerd with the real D1 and Durable Object
 // bindings from wrangler.toml; the CLI's tests (test/scripts/) and `*.node.test.ts` files, which
@@ -13,7 +14,18 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations, LOG_LEVEL: "error" } },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  LOG_LEVEL: "error",
+                  INGEST_TOKEN: TEST_TOKENS.ingest,
+                  ADMIN_TOKEN: TEST_TOKENS.admin,
+                },
+                // A tiny limiter for the rate-limit tests (the real ones allow 1000 per 10 s).
+                ratelimits: {
+                  TINY_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 10 } },
+                },
+              },
             }),
           ],
           test: {

@@ -4,6 +4,8 @@ import { handleError, handleNotFound } from "./errors";
 /** Per-request values set by middleware and read by handlers. */
 export interface AppVariables {
   requestId: string;
+  /** The role of the request's token, once authenticated. */
+  role?: "read" | "ingest" | "admin";
   /** Extra fields for the request's log line (session, sample count, ...). */
   logFields?: Record<string, unknown>;
 }

@@ -1,4 +1,6 @@
 import { createRouter } from "./app";
+import { guard } from "./middleware/auth";
+import { cors } from "./middleware/cors";
 import { requestContext } from "./middleware/request-context";
 import { docsRoutes } from "./routes/docs";
 import { driverRoutes } from "./routes/drivers";
@@ -7,14 +9,19 @@ import { racingRoutes } from "./routes/racing";
 import { sessionRoutes } from "./routes/sessions";
 import { telemetryRoutes } from "./routes/telemetry";
 
-/** Assembles the API: shared middleware first, then one router per resource. */
+/**
+ * Assembles the API: request context and CORS first, then the public routes (health, the API
+ * documents), then auth and rate limits, then one router per resource.
+ */
 export function createApp() {
   return createRouter()
     .use(requestContext())
+    .use("/api/*", cors())
     .route("/api/v1/health", healthRoutes)
+    .route("/", docsRoutes)
+    .use("/api/v1/*", guard())
     .route("/api/v1/telemetry", telemetryRoutes)
     .route("/api/v1/sessions", sessionRoutes)
     .route("/api/v1/drivers", driverRoutes)
-    .route("/api/v1/racing", racingRoutes)
-    .route("/", docsRoutes);
+    .route("/api/v1/racing", racingRoutes);
 }

@@ -1,8 +1,16 @@
 import { exports } from "cloudflare:workers";
 import type { BatchSampleInput, TelemetrySampleInput } from "../../src/schemas/telemetry";
+import { TEST_TOKENS } from "./tokens";
 
-/** Calls the Worker's real HTTP surface. */
+/** Calls the Worker's real HTTP surface, with the admin token unless the request has one. */
 export function api(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization")) headers.set("Authorization", `Bearer ${TEST_TOKENS.admin}`);
+  return exports.default.fetch(new Request(`http://rustegrate.test${path}`, { ...init, headers }));
+}
+
+/** Calls the Worker exactly as given: no token added. */
+export function rawApi(path: string, init: RequestInit = {}): Promise<Response> {
   return exports.default.fetch(new Request(`http://rustegrate.test${path}`, init));
 }
 

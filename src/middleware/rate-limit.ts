@@ -1,0 +1,33 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app";
+import { ApiError } from "../errors";
+import { bearerToken } from "./auth";
+
+/** Seconds until a limited client should retry: the limiters' period (wrangler.toml). */
+const RETRY_AFTER_S = 10;
+
+async function keyOf(token: string | undefined, ip: string): Promise<string> {
+  if (!token) return `ip:${ip}`;
+  // The limiter sees a digest, never the token itself.
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  const hex = [...new Uint8Array(hash).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0"));
+  return `token:${hex.join("")}`;
+}
+
+/**
+ * Rate limits through the Workers rate-limiting bindings: writes per token, reads per token or
+ * (without one) per client IP. 429 with Retry-After beyond the limit.
+ */
+export const rateLimit = (kind: "read" | "write") =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const limiter = kind === "write" ? c.env.WRITE_LIMITER : c.env.READ_LIMITER;
+    if (!limiter) return next();
+    const ip = c.req.header("cf-connecting-ip") ?? "local";
+    const { success } = await limiter.limit({ key: await keyOf(bearerToken(c), ip) });
+    if (!success) {
+      throw new ApiError("rate_limited", `Too many ${kind}s; retry in ${RETRY_AFTER_S} s`, {
+        headers: { "Retry-After": String(RETRY_AFTER_S) },
+      });
+    }
+    await next();
+  });
