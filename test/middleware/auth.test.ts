@@ -70,6 +70,12 @@ const ROUTES: {
   { name: "GET /racing/tracks", scope: "read", request: () => ["/api/v1/racing/tracks", {}] },
 ];
 
+function route(i: number) {
+  const r = ROUTES[i];
+  if (!r) throw new Error(`no route ${i}`);
+  return r;
+}
+
 const withToken = (init: RequestInit, token?: string): RequestInit => ({
   ...init,
   headers: { ...(init.headers as Record<string, string>), ...(token ? bearer(token) : {}) },
@@ -121,10 +127,7 @@ describe("auth configuration", () => {
   it("fails closed: without tokens configured, writes and deletes are refused with 503 and a log line", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const none = { INGEST_TOKEN: undefined, ADMIN_TOKEN: undefined } as unknown as Partial<Env>;
-    for (const [path, init] of [ROUTES[0]?.request(), ROUTES[2]?.request()] as [
-      string,
-      RequestInit,
-    ][]) {
+    for (const [path, init] of [route(0).request(), route(2).request()]) {
       const res = await withEnv(none, path, withToken(init, "anything"));
       expect(res.status).toBe(503);
       const body = await res.json<Json>();
@@ -148,7 +151,7 @@ describe("auth configuration", () => {
       vi.spyOn(console, "error").mockImplementation(capture),
     ];
     const secret = "sk-this-token-must-not-leak";
-    const [path, init] = ROUTES[0]?.request() as [string, RequestInit];
+    const [path, init] = route(0).request();
     const res = await withEnv({ LOG_LEVEL: "debug" }, path, withToken(init, secret));
     const body = await res.text();
     const ok = await withEnv({ LOG_LEVEL: "debug" }, path, withToken(init, TEST_TOKENS.ingest));
@@ -176,7 +179,7 @@ describe("rate limits", () => {
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 5; i++) {
-      const [path, init] = ROUTES[1]?.request() as [string, RequestInit];
+      const [path, init] = route(1).request();
       const res = await withEnv(limited, path, withToken(init, TEST_TOKENS.ingest));
       statuses.push(res.status);
       if (res.status === 429) {
@@ -188,7 +191,7 @@ describe("rate limits", () => {
     expect(statuses.slice(3)).toEqual([429, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);
     // Another token has its own budget.
-    const [path, init] = ROUTES[1]?.request() as [string, RequestInit];
+    const [path, init] = route(1).request();
     expect((await withEnv(limited, path, withToken(init, TEST_TOKENS.admin))).status).toBe(201);
   });
 });
