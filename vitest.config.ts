@@ -1,6 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_TOKENS } from "./test/helpers/tokens";
+import { TEST_TOKENS } from "./test/helpers/tokens.ts";
 
 // Two projects: the Worker's tests run inside workerd with the real D1 and Durable Object
 // bindings from wrangler.toml; the CLI's tests (test/scripts/) and `*.node.test.ts` files, which

@@ -46,12 +46,14 @@ export const SeriesId = z
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const printable = (max: number) =>
   z
     .string({ error: required("must be a string") })
     .min(1, "must not be empty")
     .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL.test(s), { error: "must not contain control characters" });
+    .refine((s) => !CONTROL.test(s), { error: "must not contain control characters" })
+    .refine((s) => !LONE_SURROGATE.test(s), { error: "must be well-formed Unicode" });
 
 export const SessionType = printable(64).meta({
   description: "Practice, Qualifying, Race, Warmup, Offline Testing, ... (free text)",

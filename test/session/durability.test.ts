@@ -143,3 +143,38 @@ describe("SessionDO durability", () => {
     expect((await getJson<Json>(`/api/v1/sessions/${sessionId}`)).body.sample_count).toBe(120);
   });
 });
+
+describe("SessionDO under concurrent writers", () => {
+  it("stores every sample of many concurrent writers once, in order, retries included", async () => {
+    const sessionId = uniqueId("s");
+    const drivers = Array.from({ length: 6 }, (_, i) => `car-${i + 1}`);
+    const perDriver = series(T0, 600);
+    const batches = drivers.flatMap((driver) =>
+      Array.from({ length: 10 }, (_, b) => ({
+        driver,
+        samples: perDriver.slice(b * 60, b * 60 + 60),
+      })),
+    );
+    // Every batch twice (a client retrying after a timeout whose first request succeeded),
+    // all in flight at once, in shuffled order.
+    const sends = [...batches, ...batches]
+      .map((b, i) => ({ b, key: (i * 7919) % (batches.length * 2) }))
+      .sort((x, y) => x.key - y.key)
+      .map(({ b }) => send(sessionId, b.samples, b.driver));
+    const responses = await Promise.all(sends);
+    expect(responses.every((r) => r.status === 201)).toBe(true);
+    const bodies = await Promise.all(
+      responses.map((r) => r.json<{ accepted: number; duplicates: number }>()),
+    );
+    const acknowledged = bodies.reduce((n, b) => n + b.accepted - b.duplicates, 0);
+    const all = await stored(sessionId);
+    expect(acknowledged).toBe(drivers.length * 600);
+    expect(all).toHaveLength(drivers.length * 600);
+    expect(new Set(all.map((r) => r.id)).size).toBe(all.length);
+    for (const driver of drivers) {
+      const mine = all.filter((r) => r.driver_id === driver).map((r) => r.timestamp);
+      expect(mine).toEqual(perDriver.map((s) => s.timestamp));
+    }
+    expect((await getJson<Json>(`/api/v1/sessions/${sessionId}`)).body.sample_count).toBe(3600);
+  });
+});
