@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A `wrangler dev` started for a benchmark, with its own empty local state. */
+export interface BenchServer {
+  url: string;
+  token: string;
+  persistDir: string;
+  stop(): Promise<void>;
+}
+
+const TOKEN = "bench-token-0123456789abcdef0123456789abcdef";
+
+/**
+ * Starts `wrangler dev` on `port` with fresh local D1/Durable Object state, local trace recording
+ * off (it costs one trace per SQL statement) and logs at warn, then waits for /health.
+ */
+export async function startServer(port: number): Promise<BenchServer> {
+  const persistDir = mkdtempSync(join(tmpdir(), "rustegrate-bench-"));
+  const env = { ...process.env, X_LOCAL_OBSERVABILITY: "false", CI: "true" };
+  const migrate = spawnSync(
+    "wrangler",
+    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
+    { env, encoding: "utf8" },
+  );
+  if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
+  const child: ChildProcess = spawn(
+    "wrangler",
+    [
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      persistDir,
+      "--var",
+      `INGEST_TOKEN:${TOKEN}`,
+      "--var",
+      `ADMIN_TOKEN:${TOKEN}`,
+      "--var",
+      "LOG_LEVEL:warn",
+      "--var",
+      "MAX_BODY_BYTES:16777216",
+      "--var",
+      "MAX_BATCH_SAMPLES:20000",
+    ],
+    { env, stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
+  let output = "";
+  child.stdout?.on("data", (d) => {
+    output = (output + d).slice(-4000);
+  });
+  child.stderr?.on("data", (d) => {
+    output = (output + d).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
+    try {
+      const res = await fetch(`${url}/api/v1/health`);
+      if (res.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      killGroup(child);
+      throw new Error(`wrangler dev did not answer in 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    url,
+    token: TOKEN,
+    persistDir,
+    async stop() {
+      killGroup(child);
+      await new Promise((r) => setTimeout(r, 500));
+      rmSync(persistDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
+}
