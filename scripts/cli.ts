@@ -1,0 +1,24 @@
+import { defineCommand, runMain } from "citty";
+import { version } from "../package.json";
+import { simulateArgs } from "./commands/simulate-args";
+
+/**
+ * `pnpm simulate [command]`: the telemetry simulator. Commands load lazily, so `send` never
+ * pays for the physical model. Room for `replay` and `inspect` later: one file each under
+ * `scripts/commands/`.
+ */
+const main = defineCommand({
+  meta: {
+    name: "pnpm simulate",
+    version,
+    description: "Drive simulated cars into the Rustegrate telemetry API",
+  },
+  args: simulateArgs,
+  default: "simulate",
+  subCommands: {
+    simulate: () => import("./commands/simulate").then((m) => m.default),
+    send: () => import("./commands/send").then((m) => m.default),
+  },
+});
+
+await runMain(main);

@@ -1,0 +1,91 @@
+import { defineCommand } from "citty";
+import { resolveEndpoint } from "../lib/config";
+import { colorFor, guard } from "../lib/exit";
+import { validateAll } from "../lib/flags";
+import { planSimulation } from "../lib/plan";
+import { createProgress } from "../lib/progress";
+import { startSimulation } from "../lib/runner";
+import { formatSummary } from "../lib/summary";
+import { CAR_CLASSES } from "../sim/cars";
+import { getTrack } from "../sim/tracks";
+import { simulateArgs } from "./simulate-args";
+
+/** `pnpm simulate [simulate]`: N cars, L laps, batched into the compact endpoint. */
+export default defineCommand({
+  meta: {
+    name: "simulate",
+    description: "Drive simulated cars round a track, streaming batches to the API (default)",
+  },
+  args: simulateArgs,
+  run: ({ args }) =>
+    guard("", async () => {
+      const [plan, { url, token }] = validateAll(
+        () => planSimulation(args),
+        () => resolveEndpoint(args),
+      );
+      const trackName = getTrack(plan.track).name;
+      const carClass = CAR_CLASSES[plan.car].name;
+
+      // First Ctrl+C: stop sending new batches, flush those in flight, print the summary.
+      // Second Ctrl+C: quit at once.
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = () => {
+        interrupts++;
+        if (interrupts > 1) {
+          progress.stop();
+          process.exit(130);
+        }
+        progress.note("Stopping: flushing the batches in flight (Ctrl+C again to quit now)");
+        controller.abort();
+      };
+
+      const run = startSimulation({
+        url,
+        token,
+        retry: { retries: plan.retries },
+        sessionId: plan.sessionId,
+        sessionType: plan.sessionType,
+        track: plan.track,
+        car: plan.car,
+        driverIds: plan.driverIds,
+        laps: plan.laps,
+        hz: plan.hz,
+        batchMs: plan.batchMs,
+        speedup: plan.speedup,
+        seed: plan.seed,
+        startTime: plan.startTime,
+        signal: controller.signal,
+        onEvent: (event) => progress.event(event),
+      });
+      const cars = plan.driverIds.length;
+      const pace = Number.isFinite(plan.speedup) ? `×${plan.speedup}` : "max speed";
+      const progress = createProgress({
+        out: process.stderr,
+        stats: run.stats,
+        laps: plan.laps,
+        color: colorFor(process.stderr),
+        title:
+          `▶ ${cars} ${cars === 1 ? "car" : "cars"} · ${trackName} · ${carClass} · ` +
+          `${plan.laps} ${plan.laps === 1 ? "lap" : "laps"} · ${plan.hz} Hz · ${pace} → ${url} · session ${plan.sessionId}`,
+      });
+      progress.start();
+      process.on("SIGINT", onSigint);
+      try {
+        await run.done;
+      } finally {
+        process.off("SIGINT", onSigint);
+        progress.stop();
+      }
+
+      const meta = { sessionId: plan.sessionId, track: plan.track, car: plan.car, seed: plan.seed };
+      const summary = run.stats.summary(meta, performance.now());
+      process.stdout.write(
+        args.json
+          ? `${JSON.stringify(summary)}\n`
+          : `${formatSummary(summary, url, colorFor(process.stdout))}\n`,
+      );
+      // Non-zero when any sample was rejected or never acknowledged; 130 after a clean Ctrl+C.
+      process.exitCode = !summary.ok ? 1 : summary.interrupted ? 130 : 0;
+    }),
+});
