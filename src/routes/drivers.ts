@@ -6,6 +6,7 @@ import { parseOrThrow, validate } from "../middleware/validate";
 import { DeleteBody, DeleteQuery, DriverHistoryQuery, DriverIdParam } from "../schemas/query";
 import { sessionStub } from "../session/stub";
 import { readDriverTelemetry, sessionsWithDriverBefore } from "../storage/queries";
+import { CONTENT_TYPES, columnsFor, serialise } from "./format";
 import { nextLink } from "./links";
 
 /** A driver's history across sessions, and its deletion by age. */
@@ -27,7 +28,10 @@ export const driverRoutes = createRouter()
         limit: q.limit,
         cursor: q.cursor,
       });
-      return c.json(page.records, 200, nextLink(c.req.url, page.next));
+      return c.body(serialise(page.rows, "json", columnsFor()), 200, {
+        "Content-Type": CONTENT_TYPES.json,
+        ...nextLink(c.req.url, page.next),
+      });
     },
   )
   .delete(

@@ -1,6 +1,7 @@
-import type { TelemetryRecord } from "../schemas/telemetry";
+import { CHANNEL_NAMES, type SampleValues, type TelemetryRecord } from "../schemas/telemetry";
+import { type RecordMeta, toRecord } from "../storage/queries";
 
-/** Output formats of the session telemetry endpoint. */
+/** Output formats of the telemetry reads. */
 export type RecordFormat = "json" | "ndjson" | "csv";
 
 export const CONTENT_TYPES: Record<RecordFormat, string> = {
@@ -9,33 +10,51 @@ export const CONTENT_TYPES: Record<RecordFormat, string> = {
   csv: "text/csv; charset=UTF-8",
 };
 
-const ALWAYS = ["id", "driver_id", "timestamp"] as const;
+/** One stored sample and the metadata its record carries. */
+export interface Row {
+  s: SampleValues;
+  meta: RecordMeta;
+}
 
-/** Keeps `id`, `driver_id`, `timestamp` and the requested fields (all when none is named). */
-export function selectFields(
-  records: TelemetryRecord[],
-  fields?: string[],
-): Record<string, unknown>[] {
-  if (!fields || fields.length === 0) return records;
-  const keys = [...ALWAYS, ...fields.filter((f) => !(ALWAYS as readonly string[]).includes(f))];
-  return records.map((r) => {
+/** Every column of a record, in the order the API returns them. */
+export const RECORD_COLUMNS = [
+  "id",
+  "driver_id",
+  "session_id",
+  "session_type",
+  "track_name",
+  "car_name",
+  "timestamp",
+  ...CHANNEL_NAMES,
+] as const satisfies readonly (keyof TelemetryRecord)[];
+export type RecordColumn = (typeof RECORD_COLUMNS)[number];
+
+/** The columns of a read: all of them, or `id`, `driver_id`, `timestamp` and the `fields` named. */
+export function columnsFor(fields?: readonly string[]): RecordColumn[] {
+  if (!fields || fields.length === 0) return [...RECORD_COLUMNS];
+  const always: RecordColumn[] = ["id", "driver_id", "timestamp"];
+  return [...always, ...RECORD_COLUMNS.filter((c) => fields.includes(c) && !always.includes(c))];
+}
+
+/** The record of each row, reduced to `columns` when they are not all of them. */
+function records(rows: readonly Row[], columns: RecordColumn[]): Record<string, unknown>[] {
+  const full = rows.map((r) => toRecord(r.s, r.meta));
+  if (columns.length === RECORD_COLUMNS.length) return full;
+  return full.map((r) => {
     const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = (r as Record<string, unknown>)[k];
+    for (const c of columns) out[c] = r[c];
     return out;
   });
 }
 
-/** Serialises rows as a JSON array, newline-delimited JSON or CSV (RFC 4180). */
-export function serialise(
-  rows: Record<string, unknown>[],
-  format: RecordFormat,
-  columns: string[],
-): string {
-  if (format === "json") return JSON.stringify(rows);
+/** Serialises rows as a JSON array of records, newline-delimited JSON or CSV (RFC 4180). */
+export function serialise(rows: readonly Row[], format: RecordFormat, columns: RecordColumn[]) {
+  const list = records(rows, columns);
+  if (format === "json") return JSON.stringify(list);
   if (format === "ndjson")
-    return rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : "");
+    return list.map((r) => JSON.stringify(r)).join("\n") + (list.length ? "\n" : "");
   const lines = [columns.join(",")];
-  for (const r of rows) lines.push(columns.map((c) => csvCell(r[c])).join(","));
+  for (const r of list) lines.push(columns.map((c) => csvCell(r[c])).join(","));
   return `${lines.join("\r\n")}\r\n`;
 }
 

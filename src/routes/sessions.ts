@@ -5,19 +5,18 @@ import { ingest, prepareBatch } from "../domain/ingest";
 import { ApiError } from "../errors";
 import { idempotencyKey, readJsonBody } from "../middleware/json-body";
 import { parseOrThrow, validate } from "../middleware/validate";
+import { fastBatch } from "../schemas/fast";
 import {
   LapsQuery,
   SessionIdParam,
   SessionListQuery,
   SessionTelemetryQuery,
 } from "../schemas/query";
-import { TelemetryBatch, TelemetryRecord } from "../schemas/telemetry";
+import { TelemetryBatch } from "../schemas/telemetry";
 import { sessionStub } from "../session/stub";
 import { listSessions, readSessionTelemetry } from "../storage/queries";
-import { CONTENT_TYPES, selectFields, serialise } from "./format";
+import { CONTENT_TYPES, columnsFor, serialise } from "./format";
 import { nextLink } from "./links";
-
-const RECORD_COLUMNS = Object.keys(TelemetryRecord.shape);
 
 /** Sessions: compact-batch ingest, the list, summaries, lap tables and their telemetry. */
 export const sessionRoutes = createRouter()
@@ -33,7 +32,7 @@ export const sessionRoutes = createRouter()
         `A batch may hold at most ${max} samples, not ${count.length}`,
       );
     }
-    const batch = parseOrThrow(TelemetryBatch, body);
+    const batch = fastBatch(body) ?? parseOrThrow(TelemetryBatch, body);
     const prepared = prepareBatch(session_id, batch, receivedAt);
     c.set("logFields", { session_id, samples: batch.samples.length });
     const result = await ingest(c.env, prepared, idempotencyKey(c));
@@ -90,17 +89,8 @@ export const sessionRoutes = createRouter()
         cursor: q.cursor,
       });
       if (!page) throw new ApiError("not_found", `Session ${session_id} not found`);
-      const rows = selectFields(page.records, q.fields);
-      const columns = q.fields?.length
-        ? [
-            "id",
-            "driver_id",
-            "timestamp",
-            ...q.fields.filter((f) => !["id", "driver_id", "timestamp"].includes(f)),
-          ]
-        : RECORD_COLUMNS;
-      c.set("logFields", { session_id, samples: rows.length });
-      return c.body(serialise(rows, q.format, columns), 200, {
+      c.set("logFields", { session_id, samples: page.rows.length });
+      return c.body(serialise(page.rows, q.format, columnsFor(q.fields)), 200, {
         "Content-Type": CONTENT_TYPES[q.format],
         ...nextLink(c.req.url, page.next),
       });

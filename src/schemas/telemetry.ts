@@ -40,13 +40,15 @@ const lapTime = (description: string) =>
     .meta({ description: `${description} (s); -1 or null when not timed` });
 
 /** Session and driver ids: 1–64 characters of A-Za-z0-9._:- */
+export const SERIES_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export const SeriesId = z
   .string({ error: required("must be a string") })
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ : -");
+  .regex(SERIES_ID, "must be 1-64 characters of A-Z a-z 0-9 . _ : -");
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+export const LONE_SURROGATE =
+  /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const printable = (max: number) =>
   z
     .string({ error: required("must be a string") })
@@ -61,13 +63,13 @@ export const SessionType = printable(64).meta({
 export const TrackName = printable(128).meta({ description: "Track display name" });
 export const CarName = printable(128).meta({ description: "Car display name" });
 
+export const RFC3339 =
+  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
 /** An RFC 3339 date-time with an offset, parsed to integer milliseconds since the epoch. */
 export const Rfc3339 = z
   .string({ error: required("must be an RFC 3339 string") })
-  .regex(
-    /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/,
-    "must be an RFC 3339 date-time with an offset, e.g. 2024-05-01T12:00:00.000Z",
-  )
+  .regex(RFC3339, "must be an RFC 3339 date-time with an offset, e.g. 2024-05-01T12:00:00.000Z")
   .transform((s, ctx) => {
     const ms = parseTimestamp(s);
     if (ms === undefined) {
@@ -98,59 +100,84 @@ export function formatTimestamp(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** The numeric channels of one sample, in storage order. */
-export const channelShape = {
-  speed: finite("km/h", 0, 600, "Speed"),
-  rpm: finite("rev/min", 0, 30_000, "Engine speed"),
-  gear: integer(-1, 10, "Gear: -1 reverse, 0 neutral, 1-10"),
-  current_lap: integer(0, 1_000_000, "Lap number the car is on"),
-  last_lap_time: lapTime("Last lap time"),
-  best_lap_time: lapTime("Best lap time"),
-  fuel_level: finite("l", 0, 10_000, "Fuel level"),
-  throttle_position: finite("0-1", 0, 1, "Throttle"),
-  brake_position: finite("0-1", 0, 1, "Brake"),
-  clutch_position: finite("0-1", 0, 1, "Clutch"),
-  steering_angle: finite("deg", -1080, 1080, "Steering wheel angle"),
-  tire_temps_fl: finite("°C", -50, 300, "Tyre temperature front left"),
-  tire_temps_fr: finite("°C", -50, 300, "Tyre temperature front right"),
-  tire_temps_rl: finite("°C", -50, 300, "Tyre temperature rear left"),
-  tire_temps_rr: finite("°C", -50, 300, "Tyre temperature rear right"),
-  lateral_g: finite("g", -50, 50, "Lateral acceleration"),
-  longitudinal_g: finite("g", -50, 50, "Longitudinal acceleration"),
-  vertical_g: finite("g", -50, 50, "Vertical acceleration"),
-  track_position: finite("lap fraction", 0, 1, "Lap distance fraction (iRacing LapDistPct)"),
-  position_x: finite("m", -FLOAT32_MAX, FLOAT32_MAX, "Position x"),
-  position_y: finite("m", -FLOAT32_MAX, FLOAT32_MAX, "Position y"),
-  position_z: finite("m", -FLOAT32_MAX, FLOAT32_MAX, "Position z"),
+/** How a channel is validated and stored (float32, integer, or float32 that may be null). */
+export interface ChannelSpec {
+  kind: "f32" | "int" | "f32?";
+  min: number;
+  max: number;
+  unit: string;
+  description: string;
+}
+
+const f32 = (min: number, max: number, unit: string, description: string) =>
+  ({ kind: "f32", min, max, unit, description }) as const;
+const lapTimeSpec = (description: string) =>
+  ({ kind: "f32?", min: 0, max: 86_400, unit: "s", description }) as const;
+
+/**
+ * The numeric channels of one sample, in storage order: the single table both the zod schemas
+ * and the fast validator (`fast.ts`) are built from.
+ */
+export const CHANNEL_SPEC = {
+  speed: f32(0, 600, "km/h", "Speed"),
+  rpm: f32(0, 30_000, "rev/min", "Engine speed"),
+  gear: {
+    kind: "int",
+    min: -1,
+    max: 10,
+    unit: "",
+    description: "Gear: -1 reverse, 0 neutral, 1-10",
+  },
+  current_lap: {
+    kind: "int",
+    min: 0,
+    max: 1_000_000,
+    unit: "",
+    description: "Lap number the car is on",
+  },
+  last_lap_time: lapTimeSpec("Last lap time"),
+  best_lap_time: lapTimeSpec("Best lap time"),
+  fuel_level: f32(0, 10_000, "l", "Fuel level"),
+  throttle_position: f32(0, 1, "0-1", "Throttle"),
+  brake_position: f32(0, 1, "0-1", "Brake"),
+  clutch_position: f32(0, 1, "0-1", "Clutch pedal (0 released, 1 pressed)"),
+  steering_angle: f32(-1080, 1080, "deg", "Steering wheel angle"),
+  tire_temps_fl: f32(-50, 300, "°C", "Tyre temperature front left"),
+  tire_temps_fr: f32(-50, 300, "°C", "Tyre temperature front right"),
+  tire_temps_rl: f32(-50, 300, "°C", "Tyre temperature rear left"),
+  tire_temps_rr: f32(-50, 300, "°C", "Tyre temperature rear right"),
+  lateral_g: f32(-50, 50, "g", "Lateral acceleration"),
+  longitudinal_g: f32(-50, 50, "g", "Longitudinal acceleration"),
+  vertical_g: f32(-50, 50, "g", "Vertical acceleration"),
+  track_position: f32(0, 1, "lap fraction", "Lap distance fraction (iRacing LapDistPct)"),
+  position_x: f32(-FLOAT32_MAX, FLOAT32_MAX, "m", "Position x"),
+  position_y: f32(-FLOAT32_MAX, FLOAT32_MAX, "m", "Position y"),
+  position_z: f32(-FLOAT32_MAX, FLOAT32_MAX, "m", "Position z"),
+} as const satisfies Record<string, ChannelSpec>;
+
+export type ChannelName = keyof typeof CHANNEL_SPEC;
+
+type ChannelSchemas = {
+  [K in ChannelName]: (typeof CHANNEL_SPEC)[K]["kind"] extends "f32?"
+    ? ReturnType<typeof lapTime>
+    : ReturnType<typeof finite>;
 };
 
-export type ChannelName = keyof typeof channelShape;
+function channelSchema(spec: ChannelSpec) {
+  if (spec.kind === "f32?") return lapTime(spec.description);
+  if (spec.kind === "int") return integer(spec.min, spec.max, spec.description);
+  return finite(spec.unit, spec.min, spec.max, spec.description);
+}
 
-/** How each channel is stored: float32, integer, or float32 that may be null. */
-export const CHANNEL_KINDS = {
-  speed: "f32",
-  rpm: "f32",
-  gear: "int",
-  current_lap: "int",
-  last_lap_time: "f32?",
-  best_lap_time: "f32?",
-  fuel_level: "f32",
-  throttle_position: "f32",
-  brake_position: "f32",
-  clutch_position: "f32",
-  steering_angle: "f32",
-  tire_temps_fl: "f32",
-  tire_temps_fr: "f32",
-  tire_temps_rl: "f32",
-  tire_temps_rr: "f32",
-  lateral_g: "f32",
-  longitudinal_g: "f32",
-  vertical_g: "f32",
-  track_position: "f32",
-  position_x: "f32",
-  position_y: "f32",
-  position_z: "f32",
-} as const satisfies Record<ChannelName, "f32" | "int" | "f32?">;
+/** The zod schema of every channel, from `CHANNEL_SPEC`. */
+export const channelShape = Object.fromEntries(
+  Object.entries(CHANNEL_SPEC).map(([name, spec]) => [name, channelSchema(spec)]),
+) as ChannelSchemas;
+
+/** How each channel is stored. */
+export const CHANNEL_KINDS = Object.fromEntries(
+  Object.entries(CHANNEL_SPEC).map(([name, spec]) => [name, spec.kind]),
+) as { [K in ChannelName]: (typeof CHANNEL_SPEC)[K]["kind"] };
 
 /** Channel names in storage order. */
 export const CHANNEL_NAMES = Object.keys(channelShape) as ChannelName[];

@@ -3,13 +3,9 @@ import type { Db } from "../db/client";
 import { chunks, sessionDrivers, sessions } from "../db/schema";
 import { sampleId } from "../domain/sample-id";
 import { ApiError } from "../errors";
+import type { Row } from "../routes/format";
 import type { SessionListItem } from "../schemas/responses";
-import {
-  CHANNEL_NAMES,
-  formatTimestamp,
-  type SampleValues,
-  type TelemetryRecord,
-} from "../schemas/telemetry";
+import { formatTimestamp, type SampleValues, type TelemetryRecord } from "../schemas/telemetry";
 import { CHUNK_MAX_SPAN_MS } from "./chunks";
 import { decodeChunk } from "./codec";
 
@@ -28,9 +24,9 @@ export interface RecordMeta {
   carName: string;
 }
 
-/** Builds the wire record of a stored sample. */
+/** Builds the wire record of a stored sample (one object literal: one hidden class). */
 export function toRecord(s: SampleValues, m: RecordMeta): TelemetryRecord {
-  const record: Record<string, unknown> = {
+  return {
     id: sampleId(m.sessionId, m.driverId, s.ts),
     driver_id: m.driverId,
     session_id: m.sessionId,
@@ -38,9 +34,29 @@ export function toRecord(s: SampleValues, m: RecordMeta): TelemetryRecord {
     track_name: m.trackName,
     car_name: m.carName,
     timestamp: formatTimestamp(s.ts),
+    speed: s.speed,
+    rpm: s.rpm,
+    gear: s.gear,
+    current_lap: s.current_lap,
+    last_lap_time: s.last_lap_time,
+    best_lap_time: s.best_lap_time,
+    fuel_level: s.fuel_level,
+    throttle_position: s.throttle_position,
+    brake_position: s.brake_position,
+    clutch_position: s.clutch_position,
+    steering_angle: s.steering_angle,
+    tire_temps_fl: s.tire_temps_fl,
+    tire_temps_fr: s.tire_temps_fr,
+    tire_temps_rl: s.tire_temps_rl,
+    tire_temps_rr: s.tire_temps_rr,
+    lateral_g: s.lateral_g,
+    longitudinal_g: s.longitudinal_g,
+    vertical_g: s.vertical_g,
+    track_position: s.track_position,
+    position_x: s.position_x,
+    position_y: s.position_y,
+    position_z: s.position_z,
   };
-  for (const name of CHANNEL_NAMES) record[name] = s[name];
-  return record as TelemetryRecord;
 }
 
 /** One sample by its series key, or null. */
@@ -80,9 +96,9 @@ export async function findSample(
   return sample ? toRecord(sample, { ...key, ...row }) : null;
 }
 
-/** A page of records and the cursor of the next one. */
+/** A page of stored samples (with their record metadata) and the cursor of the next one. */
 export interface Page {
-  records: TelemetryRecord[];
+  rows: Row[];
   next: string | null;
 }
 
@@ -199,7 +215,7 @@ async function readPage(
   const page = picked.slice(0, opts.limit);
   const last = page[page.length - 1];
   return {
-    records: page.map((c) => toRecord(c.s, c.meta)),
+    rows: page.map((c) => ({ s: c.s, meta: c.meta })),
     next:
       picked.length > opts.limit && last ? encodeCursor({ ts: last.s.ts, tie: last.tie }) : null,
   };

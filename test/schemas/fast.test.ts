@@ -1,0 +1,198 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fastBatch, fastSample } from "../../src/schemas/fast";
+import {
+  CHANNEL_NAMES,
+  CHANNEL_SPEC,
+  TelemetryBatch,
+  TelemetrySample,
+} from "../../src/schemas/telemetry";
+
+// The fast path must give exactly zod's verdict and value: a differential property test over
+// inputs concentrated on the edges of every rule.
+const NOW = Date.now();
+
+const channelValue = (name: (typeof CHANNEL_NAMES)[number]) => {
+  const spec = CHANNEL_SPEC[name];
+  const edges = [spec.min, spec.max, spec.min - 1e-9, spec.max + 1e-9, (spec.min + spec.max) / 2];
+  const common = [
+    fc.constantFrom(...edges),
+    fc.double({ min: Math.max(spec.min, -1e12), max: Math.min(spec.max, 1e12), noNaN: true }),
+    fc.constantFrom("1", null, true, [], {}, Number.POSITIVE_INFINITY, Number.NaN, 0.5, -1, 1e39),
+  ];
+  if (spec.kind === "int") common.push(fc.integer({ min: spec.min - 2, max: spec.max + 2 }));
+  return fc.option(fc.oneof(...common), { nil: undefined, freq: 20 });
+};
+
+const text = fc.oneof(
+  fc.constantFrom("Spa", "", "a".repeat(64), "a".repeat(65), "a".repeat(128), "a".repeat(129)),
+  fc.constantFrom("tab\tx", "\u0085", "lone \ud800", "ok 🏎", "x\u0000"),
+  fc.string({ maxLength: 10 }),
+  fc.constantFrom(42, null),
+);
+const id = fc.oneof(
+  fc.constantFrom("car-1", "a b", "", "x".repeat(64), "x".repeat(65), "é"),
+  fc.string({ maxLength: 8 }),
+);
+const timestamp = fc.option(
+  fc.oneof(
+    fc.constantFrom(
+      "2024-05-01T12:00:00Z",
+      "2024-05-01T12:00:00.123456789+02:00",
+      "2024-05-01t12:00:00z",
+      "2024-05-01 12:00:00Z",
+      "2024-05-01T12:00:00",
+      "2024-13-01T12:00:00Z",
+      "2024-02-30T12:00:00Z",
+      new Date(NOW + 4 * 60_000).toISOString(),
+      new Date(NOW + 6 * 60_000).toISOString(),
+      "",
+    ),
+    fc.constant(null),
+    fc.integer(),
+  ),
+  { nil: undefined, freq: 5 },
+);
+
+const channels = fc.record(
+  Object.fromEntries(CHANNEL_NAMES.map((n) => [n, channelValue(n)])) as {
+    [K in (typeof CHANNEL_NAMES)[number]]: fc.Arbitrary<unknown>;
+  },
+  { requiredKeys: [] },
+);
+const extra = fc.option(fc.constantFrom('"id":"x"', '"__proto__":1', '"turbo":true'), {
+  nil: undefined,
+  freq: 10,
+});
+
+/** Adds an unknown key the way a request body brings it (JSON keeps "__proto__" an own key). */
+function withExtra(o: Record<string, unknown>, e: string | undefined) {
+  if (!e) return o;
+  return JSON.parse(JSON.stringify(o).replace(/}$/, `,${e}}`));
+}
+
+function sameVerdict<T>(fast: T | undefined, zod: { success: boolean; data?: unknown }) {
+  expect(fast !== undefined).toBe(zod.success);
+  if (zod.success) expect(fast).toEqual(zod.data);
+}
+
+describe("the fast validation path", () => {
+  it("gives zod's verdict and value for single samples", () => {
+    fc.assert(
+      fc.property(
+        channels,
+        timestamp,
+        id,
+        id,
+        text,
+        text,
+        text,
+        extra,
+        (ch, ts, d, s, t, c, st, e) => {
+          const input = withExtra(
+            {
+              ...ch,
+              timestamp: ts,
+              driver_id: d,
+              session_id: s,
+              track_name: t,
+              car_name: c,
+              session_type: st,
+            },
+            e,
+          );
+          sameVerdict(fastSample(input, NOW), TelemetrySample.safeParse(input));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("gives zod's verdict and value for compact batches", () => {
+    const sample = fc.tuple(channels, timestamp).map(([ch, ts]) => ({ ...ch, timestamp: ts }));
+    fc.assert(
+      fc.property(
+        fc.array(sample, { maxLength: 4 }),
+        id,
+        text,
+        text,
+        text,
+        extra,
+        (samples, d, t, c, st, e) => {
+          const input = withExtra(
+            { driver_id: d, track_name: t, car_name: c, session_type: st, samples },
+            e,
+          );
+          sameVerdict(fastBatch(input, NOW), TelemetryBatch.safeParse(input));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("accepts exactly what zod accepts among valid samples with one field changed", () => {
+    const valid = fc.record(
+      Object.fromEntries(
+        CHANNEL_NAMES.map((n) => {
+          const spec = CHANNEL_SPEC[n];
+          if (spec.kind === "int") return [n, fc.integer({ min: spec.min, max: spec.max })];
+          if (spec.kind === "f32?")
+            return [
+              n,
+              fc.oneof(
+                fc.constant(-1),
+                fc.constant(null),
+                fc.double({ min: 1e-6, max: spec.max, noNaN: true }),
+              ),
+            ];
+          return [
+            n,
+            fc.double({
+              min: Math.max(spec.min, -1e12),
+              max: Math.min(spec.max, 1e12),
+              noNaN: true,
+            }),
+          ];
+        }),
+      ) as { [K in (typeof CHANNEL_NAMES)[number]]: fc.Arbitrary<unknown> },
+    );
+    const change = fc.tuple(fc.constantFrom(...CHANNEL_NAMES), fc.anything());
+    fc.assert(
+      fc.property(
+        valid,
+        fc.option(change, { nil: undefined, freq: 2 }),
+        timestamp,
+        (ch, edit, ts) => {
+          const samples = [{ ...ch, ...(edit ? { [edit[0]]: edit[1] } : {}), timestamp: ts }];
+          const input = {
+            driver_id: "d",
+            track_name: "Spa",
+            car_name: "GT3",
+            session_type: "Race",
+            samples,
+          };
+          sameVerdict(fastBatch(input, NOW), TelemetryBatch.safeParse(input));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("accepts a realistic valid batch", () => {
+    const valid = {
+      driver_id: "d",
+      track_name: "Spa",
+      car_name: "GT3",
+      session_type: "Race",
+      samples: [
+        {
+          timestamp: "2024-05-01T12:00:00.000Z",
+          ...Object.fromEntries(
+            CHANNEL_NAMES.map((n) => [n, CHANNEL_SPEC[n].kind === "int" ? 1 : 0.5]),
+          ),
+        },
+      ],
+    };
+    expect(fastBatch(valid, NOW)).toEqual(TelemetryBatch.parse(valid));
+  });
+});
