@@ -2,9 +2,11 @@ import { createRouter } from "./app";
 import { guard } from "./middleware/auth";
 import { cors } from "./middleware/cors";
 import { requestContext } from "./middleware/request-context";
+import { dashboardRoutes } from "./routes/dashboard";
 import { docsRoutes } from "./routes/docs";
 import { driverRoutes } from "./routes/drivers";
 import { healthRoutes } from "./routes/health";
+import { liveRoutes } from "./routes/live";
 import { racingRoutes } from "./routes/racing";
 import { sessionRoutes } from "./routes/sessions";
 import { telemetryRoutes } from "./routes/telemetry";
@@ -19,9 +21,11 @@ export function createApp() {
     .use("/api/*", cors())
     .route("/api/v1/health", healthRoutes)
     .route("/", docsRoutes)
+    .route("/", dashboardRoutes)
     .use("/api/v1/*", guard())
     .route("/api/v1/telemetry", telemetryRoutes)
     .route("/api/v1/sessions", sessionRoutes)
+    .route("/api/v1/sessions", liveRoutes)
     .route("/api/v1/drivers", driverRoutes)
     .route("/api/v1/racing", racingRoutes);
 }

@@ -28,6 +28,7 @@ import {
   upsertSession,
 } from "../storage/sessions";
 import { DriverHot } from "./hot-state";
+import { LiveHub, liveSessionId } from "./live";
 import type {
   DeleteOutcome,
   DriverBatch,
@@ -87,6 +88,8 @@ export class SessionDO extends DurableObject<Env> {
   db: Db;
   /** The ingestion clock; retention tests replace it. */
   now: () => number = () => Date.now();
+  /** Live WebSocket subscribers (live.ts); tests shrink its limits. */
+  readonly live = new LiveHub(this.ctx, limits(this.env).hotWindowMs);
   #windowMs: number;
   #meta: StoredMeta | null = null;
   #drivers = new Map<string, DriverHot>();
@@ -204,6 +207,30 @@ export class SessionDO extends DurableObject<Env> {
       }
       await this.#compact();
     });
+  }
+
+  // --- live subscribers: WebSocket Hibernation API; the protocol is in live.ts ---------------
+
+  /** `GET /sessions/{id}/live`, forwarded by the Worker once authorised: the upgrade. */
+  override async fetch(request: Request): Promise<Response> {
+    const sessionId = liveSessionId(request);
+    if (sessionId === null)
+      return new Response("Expected a live WebSocket upgrade", { status: 426 });
+    const [summary, laps] = await Promise.all([this.summary(sessionId), this.laps(sessionId)]);
+    const drivers = [...this.#drivers.values()];
+    return this.live.accept(request, { summary, laps: laps ?? [], drivers });
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    this.live.message(ws, message);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.live.close(ws, code, reason);
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.live.close(ws, 1011, "connection error");
   }
 
   // --- ingest -------------------------------------------------------------------------------
@@ -357,6 +384,7 @@ export class SessionDO extends DurableObject<Env> {
       w.hot.registered = true;
       this.#applyLapEvents(w.hot, events);
       this.#drivers.set(w.hot.driverId, w.hot);
+      this.live.publish(w.hot, plan.inserted, events); // live subscribers; never awaits
     }
     this.#persist(plans.map((p) => p.w.hot));
     return { duplicates };
@@ -384,6 +412,7 @@ export class SessionDO extends DurableObject<Env> {
       w.hot.open = undefined;
       this.#applyLapEvents(w.hot, events);
       this.#drivers.set(w.hot.driverId, w.hot);
+      this.live.publish(w.hot, w.samples, events); // live subscribers; never awaits
     }
     this.#persist(work.map((w) => w.hot));
     const alarm = await this.ctx.storage.getAlarm();

@@ -1,0 +1,2 @@
+/** uPlot, loaded by index.html from the `uplot` npm package (served by the Worker). */
+export default /** @type {any} */ (globalThis).uPlot;

@@ -1,0 +1,297 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readEnvFile } from "../../scripts/dev-vars";
+import {
+  type CarSimulation,
+  createCarSimulation,
+  type SimSample,
+} from "../../scripts/sim/generator";
+
+/**
+ * The dashboard end to end: `pnpm dev` on a free loopback port, three simulated cars streamed
+ * into it through the compact batch endpoint, and Debian's Chromium (never a downloaded browser)
+ * watching: the live chart and the lap table update, and the comparison draws a delta trace.
+ * Screenshots go to a temporary folder, or to docs/screenshots with UPDATE_SCREENSHOTS=1.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// CI installs Chromium (.ci/run) and must run this; elsewhere it is skipped without one.
+const suite = existsSync(CHROMIUM) || process.env.CI ? describe : describe.skip;
+const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? "docs/screenshots"
+  : join(tmpdir(), "rustegrate-screenshots");
+const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const CARS = 3;
+const HZ = 30;
+const BATCH = HZ * 2; // 2 s of samples per request
+const SESSION = `browser-${Date.now().toString(36)}`;
+
+let server: ChildProcess | undefined;
+let serverLog = "";
+let base = "";
+let ingestToken = "";
+let readToken = "";
+let browser: Browser | undefined;
+const pageErrors: string[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** Resolves once `check` is true, polling every `everyMs`, or fails after `ms`. */
+async function until(what: string, check: () => Promise<boolean>, ms: number, everyMs = 250) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function stopServer(): void {
+  const pid = server?.pid;
+  if (pid === undefined || server?.exitCode !== null) return;
+  try {
+    process.kill(-pid, "SIGTERM"); // the whole group: pnpm, tsx, wrangler, workerd
+  } catch {
+    // already gone
+  }
+  const killer = setTimeout(() => {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }, 5000);
+  killer.unref();
+}
+
+/** Three cars on Laguna Seca, two timed laps each, as compact batches. */
+function cars(): CarSimulation[] {
+  const startTime = Date.now() - 240_000;
+  return Array.from({ length: CARS }, (_, i) =>
+    createCarSimulation({
+      track: "laguna-seca",
+      car: "gt3",
+      seed: 7,
+      driverIndex: i,
+      hz: HZ,
+      startTime,
+      laps: 2,
+    }),
+  );
+}
+
+async function postBatch(sim: CarSimulation, index: number, samples: SimSample[]): Promise<void> {
+  const res = await fetch(`${base}/api/v1/sessions/${SESSION}/telemetry`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      ...(ingestToken ? { Authorization: `Bearer ${ingestToken}` } : {}),
+    },
+    body: JSON.stringify({
+      driver_id: `car-${index + 1}`,
+      track_name: sim.track.name,
+      car_name: sim.carName,
+      session_type: "Race",
+      samples,
+    }),
+  });
+  if (!res.ok) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+}
+
+/**
+ * Streams every car until it has finished or `stopAfterMs` of simulated time has passed; one
+ * batch per car per round, `pauseMs` between rounds so the page sees the session live.
+ */
+async function stream(sims: CarSimulation[], stopAfterMs: number, pauseMs: number) {
+  const cars = sims.map((sim, index) => ({ sim, index, sent: 0 }));
+  for (;;) {
+    const round = cars.map((car) => {
+      const batch: SimSample[] = [];
+      while (!car.sim.finished && batch.length < BATCH && car.sent * (1000 / HZ) < stopAfterMs) {
+        batch.push(car.sim.next());
+        car.sent++;
+      }
+      return batch.length ? postBatch(car.sim, car.index, batch) : null;
+    });
+    const pending = round.filter(Boolean);
+    if (pending.length === 0) return;
+    await Promise.all(pending);
+    if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+  }
+}
+
+async function attr(page: Page, selector: string, name: string): Promise<number> {
+  return Number((await page.getAttribute(selector, name, { timeout: 2000 })) ?? Number.NaN);
+}
+
+suite("dashboard in headless Chromium", () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const [port, inspector] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(
+      "pnpm",
+      ["dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector)],
+      {
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      },
+    );
+    const keep = (d: Buffer) => {
+      serverLog = (serverLog + d).slice(-6000);
+    };
+    server.stdout?.on("data", keep);
+    server.stderr?.on("data", keep);
+    await until(
+      "pnpm dev to answer /api/v1/health",
+      async () => {
+        if (server?.exitCode !== null) throw new Error(`pnpm dev exited:\n${serverLog}`);
+        return (await fetch(`${base}/api/v1/health`)).ok;
+      },
+      120_000,
+      500,
+    ).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${serverLog}`);
+    });
+    // `pnpm dev` creates .dev.vars with fresh tokens when it is missing.
+    const vars = readEnvFile(".dev.vars");
+    ingestToken = vars.INGEST_TOKEN ?? "";
+    readToken = vars.READ_TOKEN ?? "";
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    stopServer();
+  });
+
+  async function open(width: number, height: number, scale = 1): Promise<Page> {
+    const context = await (browser as Browser).newContext({
+      viewport: { width, height },
+      deviceScaleFactor: scale,
+      colorScheme: "dark",
+    });
+    if (readToken) {
+      await context.addInitScript((t) => localStorage.setItem("rustegrate.token", t), readToken);
+    }
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    return page;
+  }
+
+  it("shows a live session: the chart and the lap table update, and a comparison draws a delta trace", async () => {
+    const sims = cars();
+    // The run to the line and a few seconds of lap 1: the session exists and is live.
+    await stream(sims, 8000, 0);
+
+    const page = await open(1440, 1000);
+    await page.goto(`${base}/`);
+    const card = page.locator(`[data-session="${SESSION}"]`);
+    await card.waitFor();
+    expect(await card.locator(".live-badge").textContent()).toBe("live");
+    await page.locator("main").screenshot({ path: join(SHOTS, "sessions.png") });
+
+    await card.click();
+    await page.waitForSelector("#speed-chart canvas");
+    // The snapshot: the untimed lap 0 of each car (the run to the line).
+    await until(
+      "the snapshot's lap table",
+      async () => (await attr(page, "#lap-table", "data-rows")) === CARS,
+      15_000,
+    );
+    expect(await page.getAttribute("body", "data-live")).toMatch(/^(live|idle)$/);
+    const pointsBefore = await attr(page, "#speed-chart", "data-points");
+
+    // The rest of the session, a little faster than real time x20, while the page watches.
+    const streaming = stream(sims, Number.POSITIVE_INFINITY, 20);
+    await until(
+      "the live speed chart to grow",
+      async () => (await attr(page, "#speed-chart", "data-points")) > pointsBefore + 200,
+      30_000,
+    );
+    await until(
+      "lap 1 of every car in the lap table",
+      async () => (await attr(page, "#lap-table", "data-rows")) >= 2 * CARS,
+      60_000,
+    );
+    expect(await page.locator("#lap-table tr.best .best-badge").count()).toBe(1);
+    // Mid lap 2: this lap over the previous one, every car on the map.
+    await until(
+      "lap 2 under way",
+      async () => (await attr(page, "#speed-chart", "data-points")) > 400,
+      30_000,
+    );
+    expect(await page.textContent(".live-badge")).toBe("live");
+    expect(await page.locator("#track-map .car").count()).toBe(CARS);
+    await page.screenshot({ path: join(SHOTS, "session-live.png"), fullPage: true });
+
+    const phone = await open(390, 844, 2);
+    await phone.goto(`${base}/#/session/${SESSION}`);
+    await until(
+      "the phone's chart",
+      async () => (await attr(phone, "#speed-chart", "data-points")) > 50,
+      30_000,
+    );
+    await phone.screenshot({ path: join(SHOTS, "session-phone.png") });
+    await phone.context().close();
+
+    await streaming;
+    await until(
+      "every lap in the table",
+      async () => (await attr(page, "#lap-table", "data-rows")) === 3 * CARS,
+      30_000,
+    );
+
+    await page.click("text=Compare best laps");
+    await until(
+      "the delta trace",
+      async () => (await attr(page, "#delta-chart", "data-points")) > 1500,
+      30_000,
+    );
+    // The trace ends at the gap between the two laps' times.
+    const [a, b] = await Promise.all(
+      ["Lap A", "Lap B"].map((label) => page.getByLabel(label).inputValue()),
+    );
+    const laps = (await (
+      await fetch(`${base}/api/v1/sessions/${SESSION}/laps`, {
+        headers: readToken ? { Authorization: `Bearer ${readToken}` } : {},
+      })
+    ).json()) as { driver_id: string; lap: number; lap_time: number }[];
+    const time = (key: string) => laps.find((l) => `${l.driver_id}:${l.lap}` === key)?.lap_time;
+    expect(a).not.toBe(b);
+    const finalDelta = await attr(page, "#delta-chart", "data-final-delta");
+    expect(finalDelta).toBeCloseTo((time(b as string) ?? 0) - (time(a as string) ?? 0), 1);
+    // Hovering a chart moves every chart's cursor and the marker on the track map.
+    await page.hover("#delta-chart .u-over", { position: { x: 420, y: 60 } });
+    expect(Number(await page.getAttribute(".trackmap .cursor", "r"))).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, "compare.png"), fullPage: true });
+
+    expect(pageErrors).toEqual([]);
+    console.log(`screenshots in ${SHOTS}`);
+  }, 240_000);
+});
