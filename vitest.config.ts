@@ -33,6 +33,8 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/scripts/**", "test/**/*.node.test.ts"],
             setupFiles: ["./test/helpers/apply-migrations.ts"],
+            // Reads the .ibt fixture in Node for test/cli/replay-e2e.test.ts (workerd has no disk).
+            globalSetup: ["./test/scripts/ibt/worker-global-setup.ts"],
           },
         },
         {

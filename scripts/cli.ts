@@ -18,6 +18,8 @@ const main = defineCommand({
   subCommands: {
     simulate: () => import("./commands/simulate").then((m) => m.default),
     send: () => import("./commands/send").then((m) => m.default),
+    replay: () => import("./commands/replay").then((m) => m.default),
+    inspect: () => import("./commands/inspect").then((m) => m.default),
   },
 });
 

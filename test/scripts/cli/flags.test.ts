@@ -124,8 +124,8 @@ describe("the command line", () => {
   });
 
   it("rejects an unknown command", async () => {
-    const { code, stderr } = await runCli(["replay"]);
+    const { code, stderr } = await runCli(["rewind"]);
     expect(code).toBe(1);
-    expect(stderr).toContain("Unknown command replay");
+    expect(stderr).toContain("Unknown command rewind");
   });
 });

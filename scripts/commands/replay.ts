@@ -1,0 +1,171 @@
+import { basename } from "node:path";
+import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
+import { sessionSummary } from "../../src/ibt";
+import { resolveEndpoint } from "../lib/config";
+import { colorFor, guard } from "../lib/exit";
+import { validateAll } from "../lib/flags";
+import { count } from "../lib/format";
+import { IbtConverter } from "../lib/ibt-convert";
+import { type OpenRecording, openRecording, reportRecordingErrors } from "../lib/ibt-file";
+import { recordingMeta } from "../lib/ibt-meta";
+import { planReplay } from "../lib/ibt-plan";
+import { type ReplayEvent, startReplay } from "../lib/ibt-replay";
+import { formatReplaySummary, replaySummary } from "../lib/ibt-summary";
+import { createProgress } from "../lib/progress";
+import { serverArgs } from "./simulate-args";
+
+// Invalid samples listed one by one before the rest are only counted.
+const SHOWN_PROBLEMS = 10;
+
+const replayArgs = {
+  file: { type: "positional", required: true, description: "The .ibt recording to replay" },
+  speedup: {
+    type: "string",
+    default: "1",
+    description: "Recorded time per real time (10 replays a minute in 6 s)",
+  },
+  max: {
+    type: "boolean",
+    default: false,
+    description: "Send as fast as the server acknowledges (ignores --speedup)",
+  },
+  "batch-ms": {
+    type: "string",
+    default: "1000",
+    description: "Recorded milliseconds of samples per request",
+  },
+  session: {
+    type: "string",
+    alias: "s",
+    description:
+      "Session id (Default: ibt-<track>-<yyyymmdd-hhmmss>-<header hash>, the same on every run)",
+  },
+  driver: {
+    type: "string",
+    alias: "d",
+    description:
+      "Driver id (Default: the recording driver's user name as a slug, else car-<CarIdx>)",
+  },
+  retries: {
+    type: "string",
+    default: "5",
+    description: "Retries per request on network errors, 429 and 5xx",
+  },
+  json: {
+    type: "boolean",
+    default: false,
+    description: "Print one JSON summary on stdout (progress goes to stderr)",
+  },
+  ...serverArgs,
+} as const satisfies ArgsDef;
+
+/** `pnpm simulate replay <file.ibt>`: a real iRacing recording streamed into the API. */
+export default defineCommand({
+  meta: {
+    name: "replay",
+    description: "Replay an iRacing .ibt recording into the API, batch by batch",
+  },
+  args: replayArgs,
+  run: ({ args }) =>
+    guard("replay", () =>
+      reportRecordingErrors(args.file, async () => {
+        const recording = await openRecording(args.file);
+        try {
+          await replay(args, recording);
+        } finally {
+          await recording.close();
+        }
+      }),
+    ),
+});
+
+async function replay(args: ParsedArgs<typeof replayArgs>, { file }: OpenRecording) {
+  const meta = recordingMeta(file);
+  // Fails early, naming the variables a replay needs, when the recording lacks any.
+  new IbtConverter(file, meta);
+  const [plan, { url, token }] = validateAll(
+    () => planReplay(args, meta, file.header.tickRate),
+    () => resolveEndpoint(args),
+  );
+
+  // First Ctrl+C: stop sending, flush the samples already due, print the summary.
+  // Second Ctrl+C: quit at once.
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) {
+      progress.stop();
+      process.exit(130);
+    }
+    progress.note("Stopping: flushing the batch in flight (Ctrl+C again to quit now)");
+    controller.abort();
+  };
+
+  let problems = 0;
+  const onEvent = (event: ReplayEvent) => {
+    if (event.type !== "invalid") return progress.event(event);
+    problems++;
+    const { index, sessionTime, issues } = event.problem;
+    if (problems <= SHOWN_PROBLEMS) {
+      const what = issues.map((i) => `${i.field} ${i.message}`).join("; ");
+      progress.note(`✗ sample ${index} (SessionTime ${sessionTime.toFixed(3)} s): ${what}`);
+    } else if (problems === SHOWN_PROBLEMS + 1) {
+      progress.note("✗ more invalid samples: counted in the summary, not listed");
+    }
+  };
+  const run = startReplay({
+    file,
+    meta,
+    url,
+    token,
+    retry: { retries: plan.retries },
+    sessionId: plan.sessionId,
+    driverId: plan.driverId,
+    batchMs: plan.batchMs,
+    speedup: plan.speedup,
+    signal: controller.signal,
+    onEvent,
+  });
+  const seconds = (file.diskHeader.endTime - file.diskHeader.startTime).toFixed(1);
+  const pace = Number.isFinite(plan.speedup) ? `×${plan.speedup}` : "max speed";
+  const type = (await sessionSummary(file)).sessionType ?? "unknown session";
+  const progress = createProgress({
+    out: process.stderr,
+    stats: run.stats,
+    laps: Math.max(1, file.diskHeader.lapCount),
+    color: colorFor(process.stderr),
+    title:
+      `▶ ${basename(args.file)} · ${meta.trackName} · ${meta.carName} · ${type} · ` +
+      `${count(file.sampleCount)} samples (${seconds} s) · ${pace} → ${url} · ` +
+      `session ${plan.sessionId}`,
+  });
+  progress.start();
+  process.on("SIGINT", onSigint);
+  let result: Awaited<typeof run.done>;
+  try {
+    result = await run.done;
+  } finally {
+    process.off("SIGINT", onSigint);
+    progress.stop();
+  }
+
+  const summary = replaySummary(
+    result,
+    {
+      file: args.file,
+      samples: file.sampleCount,
+      driverId: plan.driverId,
+      track: meta.trackName,
+      car: meta.carName,
+    },
+    performance.now(),
+  );
+  process.stdout.write(
+    args.json
+      ? `${JSON.stringify(summary)}\n`
+      : `${formatReplaySummary(summary, url, colorFor(process.stdout))}\n`,
+  );
+  // Non-zero when any sample was invalid, rejected or never acknowledged; 130 after Ctrl+C.
+  process.exitCode = !summary.ok ? 1 : summary.interrupted ? 130 : 0;
+}
