@@ -194,7 +194,12 @@ export class LapTracker {
     const closed = this.#s.closed;
     if (!closed) return;
     if (closed.match && ts > closed.match.untilTs) closed.match = null;
-    if (closed.windowEndTs !== null && ts > closed.windowEndTs) closed.windowEndTs = null;
+    if (closed.windowEndTs !== null && ts > closed.windowEndTs) {
+      closed.windowEndTs = null;
+      // iRacing leaves -1 in place for an untimed lap that follows another: no new value was
+      // posted, but the one in force says untimed, and that lap gets no invented time.
+      if (closed.official === null && this.#s.lastPosted === -1) closed.official = -1;
+    }
   }
 
   /** A new value posted inside the window is the official time of the lap just ended. */

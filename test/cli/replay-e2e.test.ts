@@ -125,11 +125,9 @@ describe("laps of a replayed recording", () => {
     120_000,
   );
 
-  // KNOWN SERVER BUG (src/domain/laps.ts, reported): a posted value only attaches when it differs
-  // from the one before the line, so a -1 left in place gets an interpolated time instead of
-  // "untimed" (DESIGN §4: never an invented time). `it.fails` turns red once that is fixed:
-  // then make it a plain `it`.
-  it.fails("flags an untimed lap that follows another one, while iRacing's -1 stays in place", async () => {
+  // A posted value only attaches when it differs from the one before the line; a -1 left in
+  // place when the window closes still means untimed (DESIGN §4: never an invented time).
+  it("flags an untimed lap that follows another one, while iRacing's -1 stays in place", async () => {
     // The out-lap posts -1, and lap 1 is untimed too: LapLastLapTime never changes from -1.
     const rec = lapRecording({ laps: 3, untimed: [1], seed: 5 });
     const sessionId = uniqueId("ibt-laps-untimed");

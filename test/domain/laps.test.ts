@@ -395,3 +395,20 @@ describe("LapTracker lap table", () => {
     ]);
   });
 });
+
+describe("a -1 left in place", () => {
+  it("flags an untimed lap that follows another untimed one, never interpolating it", () => {
+    // The out-lap is posted -1 after the first crossing; the next lap is untimed too, and
+    // iRacing leaves -1 in force instead of posting it again.
+    const samples = post(run(2, 6000), [[cross(1) + 900, -1]]);
+    const tracker = new LapTracker();
+    const events = feed(samples, tracker);
+    const laps = new Map(events.map((e) => [e.lap.lap, e.lap]));
+    expect(laps.get(FIRST_LAP + 1)).toMatchObject({
+      timed: false,
+      lapTime: null,
+      timeSource: "untimed",
+    });
+    expect(events.some((e) => e.type === "updated" && e.lap.lap === FIRST_LAP + 1)).toBe(true);
+  });
+});
