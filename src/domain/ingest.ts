@@ -27,6 +27,8 @@ export interface IngestResponse {
   accepted: number;
   duplicates: number;
   queued: boolean;
+  /** The D1 rows this request's write cost, as D1 reported them. */
+  d1?: { rowsWritten: number; rowsRead: number };
 }
 
 const f = Math.fround;
@@ -178,5 +180,15 @@ export async function ingest(
     accepted: outcome.accepted,
     duplicates: outcome.duplicates,
     queued: outcome.queued,
+    d1: outcome.d1,
+  };
+}
+
+/** Response headers reporting the D1 rows an ingest cost (what D1 bills). */
+export function costHeaders(result: IngestResponse): Record<string, string> {
+  if (!result.d1) return {};
+  return {
+    "X-D1-Rows-Written": String(result.d1.rowsWritten),
+    "X-D1-Rows-Read": String(result.d1.rowsRead),
   };
 }

@@ -1,7 +1,7 @@
 import { createRouter } from "../app";
 import { limits } from "../config";
 import { createDb } from "../db/client";
-import { ingest, prepareBatch } from "../domain/ingest";
+import { costHeaders, ingest, prepareBatch } from "../domain/ingest";
 import { ApiError } from "../errors";
 import { idempotencyKey, readJsonBody } from "../middleware/json-body";
 import { parseOrThrow, validate } from "../middleware/validate";
@@ -37,7 +37,9 @@ export const sessionRoutes = createRouter()
     c.set("logFields", { session_id, samples: batch.samples.length });
     const result = await ingest(c.env, prepared, idempotencyKey(c));
     const payload = { ids: result.ids, accepted: result.accepted, duplicates: result.duplicates };
-    return result.queued ? c.json({ queued: true, ...payload }, 202) : c.json(payload, 201);
+    return result.queued
+      ? c.json({ queued: true, ...payload }, 202)
+      : c.json(payload, 201, costHeaders(result));
   })
   .get("/", validate("query", SessionListQuery), async (c) => {
     const q = c.req.valid("query");

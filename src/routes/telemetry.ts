@@ -2,7 +2,7 @@ import { z } from "zod";
 import { createRouter } from "../app";
 import { limits } from "../config";
 import { createDb } from "../db/client";
-import { ingest, prepareSamples } from "../domain/ingest";
+import { costHeaders, ingest, prepareSamples } from "../domain/ingest";
 import { parseSampleId } from "../domain/sample-id";
 import { ApiError } from "../errors";
 import { idempotencyKey, readJsonBody } from "../middleware/json-body";
@@ -51,9 +51,10 @@ export const telemetryRoutes = createRouter()
         202,
       );
     }
-    return isArray
-      ? c.json({ ids: result.ids, accepted: result.accepted, duplicates: result.duplicates }, 201)
-      : c.json({ id: result.ids[0] }, 201);
+    const answer = isArray
+      ? { ids: result.ids, accepted: result.accepted, duplicates: result.duplicates }
+      : { id: result.ids[0] };
+    return c.json(answer, 201, costHeaders(result));
   })
   .get("/:id", async (c) => {
     const id = c.req.param("id");

@@ -27,11 +27,11 @@ import {
   upsertLap,
   upsertSession,
 } from "../storage/sessions";
+import { admit, classify, type DriverWork } from "./group";
 import { DriverHot } from "./hot-state";
 import { LiveHub, liveSessionId } from "./live";
 import type {
   DeleteOutcome,
-  DriverBatch,
   IngestOutcome,
   IngestRequest,
   LapView,
@@ -49,13 +49,23 @@ interface Compaction {
   lap: number;
 }
 
-/** One driver's share of a write: its hot state and the samples not known to be stored. */
-interface DriverWork {
-  hot: DriverHot;
-  samples: SampleValues[];
-  /** Some samples are older than the hot window: only D1 can tell whether they are new. */
-  needsD1: boolean;
+/** An ingest call waiting for its group's write. */
+interface PendingIngest {
+  req: IngestRequest;
+  resolve: (outcome: IngestOutcome) => void;
+  reject: (err: unknown) => void;
 }
+
+/** Bounds of one group commit: D1 statement count and batch size stay small. */
+const MAX_GROUP_REQUESTS = 64;
+const MAX_GROUP_SAMPLES = 20_000;
+
+const UNAVAILABLE_OLD: IngestOutcome = {
+  ok: false,
+  code: "unavailable",
+  message:
+    "Storage is unavailable and some samples are too old to check for duplicates; retry later",
+};
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS queue (
@@ -98,6 +108,7 @@ export class SessionDO extends DurableObject<Env> {
   #compactions: Compaction[] = [];
   #loaded = false;
   #tail: Promise<unknown> = Promise.resolve();
+  #pending: PendingIngest[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -106,12 +117,43 @@ export class SessionDO extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(() => this.#restoreLocal());
   }
 
-  /** Stores a validated batch; resolves once it is durable (or says why it is not). */
+  /**
+   * Stores a validated batch; resolves once it is durable (or says why it is not). Requests
+   * that arrive while a write is in flight are stored together in the next one (group commit):
+   * one D1 batch for all of them, so a session's write rate is not bound by D1's round trip.
+   */
   async ingest(req: IngestRequest): Promise<IngestOutcome> {
-    return this.#exclusive(async () => {
-      await this.#ensureLoaded(req.sessionId);
-      return this.#ingest(req);
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ req, resolve, reject });
+      if (this.#pending.length === 1) void this.#exclusive(() => this.#drain());
     });
+  }
+
+  /** Writes the waiting requests, a group at a time, until none is left. */
+  async #drain(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const group = this.#takeGroup();
+      try {
+        await this.#ensureLoaded((group[0] as PendingIngest).req.sessionId);
+        const outcomes = await this.#ingestGroup(group.map((g) => g.req));
+        for (const [i, g] of group.entries()) g.resolve(outcomes[i] as IngestOutcome);
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+  }
+
+  /** The next group: waiting requests in arrival order, bounded in count and samples. */
+  #takeGroup(): PendingIngest[] {
+    let samples = 0;
+    let n = 0;
+    for (const p of this.#pending) {
+      const size = p.req.drivers.reduce((sum, d) => sum + d.samples.length, 0);
+      if (n > 0 && (n >= MAX_GROUP_REQUESTS || samples + size > MAX_GROUP_SAMPLES)) break;
+      samples += size;
+      n++;
+    }
+    return this.#pending.splice(0, n);
   }
 
   /** The session summary, or null for a session never written. */
@@ -235,121 +277,110 @@ export class SessionDO extends DurableObject<Env> {
 
   // --- ingest -------------------------------------------------------------------------------
 
-  async #ingest(req: IngestRequest): Promise<IngestOutcome> {
+  /** One group: admission, then one D1 write for all of it, else the queue, else 503s. */
+  async #ingestGroup(requests: IngestRequest[]): Promise<IngestOutcome[]> {
     const now = this.now();
-    if (req.idempotencyKey) {
-      const prior = this.#idempotent(req.idempotencyKey);
-      if (prior) return prior;
-    }
-    const conflict = this.#checkMetadata(req);
-    if (conflict) return conflict;
-
-    let duplicates = 0;
-    let total = 0;
-    const work: DriverWork[] = [];
-    for (const batch of req.drivers) {
-      total += batch.samples.length;
-      const classified = this.#classify(batch);
-      duplicates += classified.duplicates;
-      if (classified.work.samples.length > 0) work.push(classified.work);
-    }
-
-    let outcome: IngestOutcome | undefined;
-    if (this.#queueSize > 0) await this.#flushQueue().catch(() => undefined);
-    if (this.#queueSize === 0) {
-      try {
-        const stored = await this.#writeThrough(req, work, now);
-        outcome = {
-          ok: true,
-          status: 201,
-          accepted: total,
-          duplicates: duplicates + stored.duplicates,
-          queued: false,
-        };
-      } catch (err) {
-        log.warn("D1 write failed", { session_id: req.sessionId, error: (err as Error).message });
+    const outcomes: (IngestOutcome | undefined)[] = requests.map((r) =>
+      r.idempotencyKey ? (this.#idempotent(r.idempotencyKey) ?? undefined) : undefined,
+    );
+    // A key repeated inside the group is a retry of its first request: it gets that answer.
+    const firstWithKey = new Map<string, number>();
+    const repeats = new Map<number, number>();
+    requests.forEach((r, i) => {
+      if (!r.idempotencyKey || outcomes[i]) return;
+      const first = firstWithKey.get(r.idempotencyKey);
+      if (first === undefined) firstWithKey.set(r.idempotencyKey, i);
+      else {
+        repeats.set(i, first);
+        outcomes[i] = { ok: true, status: 201, accepted: 0, duplicates: 0, queued: false };
       }
-    }
-    if (!outcome) {
-      if (work.some((w) => w.needsD1)) {
-        return {
-          ok: false,
-          code: "unavailable",
-          message:
-            "Storage is unavailable and some samples are too old to check for duplicates; retry later",
-        };
-      }
-      await this.#enqueue(req, work, now);
-      outcome = { ok: true, status: 202, accepted: total, duplicates, queued: true };
-    }
-    if (req.idempotencyKey) this.#remember(req.idempotencyKey, outcome, now);
-    return outcome;
-  }
-
-  /** Rejects a batch whose track, session type or car contradicts what the session holds. */
-  #checkMetadata(req: IngestRequest): IngestOutcome | null {
-    const meta = this.#meta;
-    const fail = (path: string, message: string): IngestOutcome => ({
-      ok: false,
-      code: "validation_failed",
-      message: `Invalid request: ${path} ${message}`,
-      details: [{ path, message }],
     });
-    if (meta && meta.trackName !== req.trackName) {
-      return fail(
-        "track_name",
-        `must be "${meta.trackName}", the track of session ${meta.sessionId}`,
-      );
-    }
-    if (meta && meta.sessionType !== req.sessionType) {
-      return fail(
-        "session_type",
-        `must be "${meta.sessionType}", the type of session ${meta.sessionId}`,
-      );
-    }
-    for (const batch of req.drivers) {
-      const known = this.#drivers.get(batch.driverId);
-      if (known && known.carName !== batch.carName) {
-        return fail(
-          "car_name",
-          `must be "${known.carName}", the car of driver ${batch.driverId} in this session`,
-        );
-      }
-    }
-    return null;
-  }
-
-  /** Sorts a driver's samples and drops the ones already stored as far as memory can tell. */
-  #classify(batch: DriverBatch): { work: DriverWork; duplicates: number } {
-    const hot =
-      this.#drivers.get(batch.driverId) ?? DriverHot.create(batch.driverId, batch.carName);
-    const sorted = batch.samples.slice().sort((a, b) => a.ts - b.ts);
-    const samples: SampleValues[] = [];
-    let duplicates = 0;
-    let needsD1 = false;
-    let previous: number | undefined;
-    for (const s of sorted) {
-      if (s.ts === previous) {
-        duplicates++;
-        continue;
-      }
-      previous = s.ts;
-      if (hot.lastTs !== null && s.ts <= hot.lastTs) {
-        if (s.ts >= hot.ringFrom) {
-          if (hot.hasInRing(s.ts)) {
-            duplicates++;
-            continue;
+    let admitted = admit(requests, this.#meta, (d) => this.#drivers.get(d)?.carName, outcomes);
+    const first = requests[admitted[0] ?? -1];
+    if (first) {
+      const meta = this.#meta ?? { ...metaOf(first), createdAt: now, updatedAt: now };
+      const hotOf = (driverId: string) => this.#drivers.get(driverId);
+      const total = (i: number) =>
+        (requests[i] as IngestRequest).drivers.reduce((n, d) => n + d.samples.length, 0);
+      let stored = false;
+      if (this.#queueSize > 0) await this.#flushQueue().catch(() => undefined);
+      if (this.#queueSize === 0) {
+        const work = classify(requests, admitted, hotOf);
+        try {
+          const { inserted, rows } = await this.#writeThrough(meta, work.drivers, now);
+          const duplicates = [...work.duplicates];
+          for (const d of work.drivers) {
+            for (const s of d.samples) {
+              if (inserted.has(s)) continue;
+              const owner = work.owner.get(s) as number;
+              duplicates[owner] = (duplicates[owner] as number) + 1;
+            }
           }
-        } else needsD1 = true;
+          const groupSamples = admitted.reduce((n, i) => n + total(i), 0);
+          for (const i of admitted) {
+            const dup = duplicates[i] as number;
+            const share = groupSamples > 0 ? total(i) / groupSamples : 0;
+            const d1 = {
+              rowsWritten: Math.round(rows.written * share),
+              rowsRead: Math.round(rows.read * share),
+            };
+            outcomes[i] = {
+              ok: true,
+              status: 201,
+              accepted: total(i),
+              duplicates: dup,
+              queued: false,
+              d1,
+            };
+          }
+          stored = true;
+        } catch (err) {
+          log.warn("D1 write failed", {
+            session_id: meta.sessionId,
+            error: (err as Error).message,
+          });
+        }
       }
-      samples.push(s);
+      if (!stored) {
+        // D1 is failing. Samples older than the hot window can only be checked against D1:
+        // their requests answer 503 and store nothing; the others wait in the queue (202).
+        let work = classify(requests, admitted, hotOf);
+        const blocked = new Set(work.drivers.flatMap((d) => [...d.needsD1]));
+        if (blocked.size > 0) {
+          for (const i of blocked) outcomes[i] = UNAVAILABLE_OLD;
+          admitted = admitted.filter((i) => !blocked.has(i));
+          work = classify(requests, admitted, hotOf);
+        }
+        if (admitted.length > 0) await this.#enqueue(meta, work.drivers, now);
+        for (const i of admitted) {
+          const dup = work.duplicates[i] as number;
+          outcomes[i] = {
+            ok: true,
+            status: 202,
+            accepted: total(i),
+            duplicates: dup,
+            queued: true,
+          };
+        }
+      }
     }
-    return { work: { hot, samples, needsD1 }, duplicates };
+    for (const [i, first] of repeats) outcomes[i] = outcomes[first];
+    for (const [key, i] of firstWithKey) {
+      const outcome = outcomes[i];
+      if (outcome?.ok) this.#remember(key, outcome, now);
+    }
+    return outcomes as IngestOutcome[];
   }
 
-  /** The normal path: one atomic D1 batch, then the hot state; throws when D1 fails. */
-  async #writeThrough(req: IngestRequest, work: DriverWork[], now: number) {
-    const meta = this.#meta ?? { ...metaOf(req), createdAt: now, updatedAt: now };
+  /**
+   * The normal path: one atomic D1 batch, then the hot state. Returns the samples that were new
+   * to D1; throws when D1 fails (nothing changed then).
+   */
+  async #writeThrough(
+    meta: StoredMeta,
+    work: DriverWork[],
+    now: number,
+  ): Promise<{ inserted: Set<SampleValues>; rows: { written: number; read: number } }> {
     const statements: Statement[] = [];
     const plans: {
       w: DriverWork;
@@ -357,11 +388,10 @@ export class SessionDO extends DurableObject<Env> {
       tracker: LapTracker;
       events: LapEvent[];
     }[] = [];
-    let duplicates = 0;
     for (const w of work) {
+      if (w.samples.length === 0) continue;
       const key = { sessionId: meta.sessionId, driverId: w.hot.driverId };
       const plan = await planDriverWrite(this.db, key, w.samples, w.hot.open, now);
-      duplicates += plan.duplicates;
       const { tracker, events } = trackLaps(w.hot, plan.inserted);
       statements.push(...plan.statements);
       if (!w.hot.registered) {
@@ -371,13 +401,21 @@ export class SessionDO extends DurableObject<Env> {
         statements.push(upsertLap(this.db, meta.sessionId, w.hot.driverId, e.lap, now));
       plans.push({ w, plan, tracker, events });
     }
+    const inserted = new Set<SampleValues>();
+    const rows = { written: 0, read: 0 };
+    if (plans.length === 0) return { inserted, rows };
     const totals = this.#totals(plans.map((p) => ({ hot: p.w.hot, added: p.plan.inserted })));
     statements.push(upsertSession(this.db, meta, totals, now));
-    await this.db.batch(statements as [Statement, ...Statement[]]);
+    const results = await this.db.batch(statements as [Statement, ...Statement[]]);
+    for (const r of results as { meta?: { rows_written?: number; rows_read?: number } }[]) {
+      rows.written += r.meta?.rows_written ?? 0;
+      rows.read += r.meta?.rows_read ?? 0;
+    }
 
     // D1 has it: now the hot state.
     this.#meta = { ...meta, updatedAt: now };
     for (const { w, plan, tracker, events } of plans) {
+      for (const s of plan.inserted) inserted.add(s);
       w.hot.absorb(plan.inserted, this.#windowMs);
       w.hot.tracker = tracker;
       w.hot.open = plan.open;
@@ -387,14 +425,14 @@ export class SessionDO extends DurableObject<Env> {
       this.live.publish(w.hot, plan.inserted, events); // live subscribers; never awaits
     }
     this.#persist(plans.map((p) => p.w.hot));
-    return { duplicates };
+    return { inserted, rows };
   }
 
   /** D1 is failing: keep the samples (and laps) in this object's storage and retry later. */
-  async #enqueue(req: IngestRequest, work: DriverWork[], now: number): Promise<void> {
-    this.#meta ??= { ...metaOf(req), createdAt: now, updatedAt: now };
-    this.#meta.updatedAt = now;
+  async #enqueue(meta: StoredMeta, work: DriverWork[], now: number): Promise<void> {
+    this.#meta = { ...meta, updatedAt: now };
     for (const w of work) {
+      if (w.samples.length === 0) continue;
       const { tracker, events } = trackLaps(w.hot, w.samples);
       this.ctx.storage.sql.exec(
         "INSERT INTO queue (driver_id, car_name, sample_count, data, laps, created_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -30,6 +30,8 @@ export type IngestOutcome =
       accepted: number;
       duplicates: number;
       queued: boolean;
+      /** This request's share of the D1 rows its group's write reported (DESIGN §7's cost). */
+      d1?: { rowsWritten: number; rowsRead: number };
     }
   | { ok: false; code: ErrorCode; message: string; details?: ErrorDetail[] };
 

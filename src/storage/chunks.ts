@@ -12,8 +12,11 @@ import { decodeChunk, encodeChunk } from "./codec";
  * idempotent: content merges de-duplicate by timestamp.
  */
 
-/** While streaming, a chunk closes at this many samples (20 s at 60 Hz). */
-export const CHUNK_MAX_SAMPLES = 1200;
+/**
+ * While streaming, a chunk closes at this many samples (10 s at 60 Hz). Each append rewrites the
+ * open chunk, so a smaller one costs less per write; compaction merges them per lap.
+ */
+export const CHUNK_MAX_SAMPLES = 600;
 /** Compaction merges a lap's chunks up to this many samples. */
 export const MERGED_MAX_SAMPLES = 8192;
 /** No chunk spans more than this, so range queries can bound their index scans. */

@@ -154,14 +154,21 @@ interface ChunkHit {
   meta: RecordMeta;
 }
 
-const CHUNK_PAGE = 32;
+// Chunks are fetched with their data a few at a time, more each round: most pages need one or
+// two chunks, and a blob nobody decodes is still transferred.
+const FIRST_CHUNK_PAGE = 2;
+const MAX_CHUNK_PAGE = 32;
 
 /**
  * Merges the samples of overlapping chunks into one timestamp-ordered page (ties by the
  * series key), reading chunks in start order and stopping once no later chunk can contribute.
  */
 async function readPage(
-  fetchChunks: (bounds: { lower: number; upper: number }, offset: number) => Promise<ChunkHit[]>,
+  fetchChunks: (
+    bounds: { lower: number; upper: number },
+    offset: number,
+    limit: number,
+  ) => Promise<ChunkHit[]>,
   opts: ReadOptions,
 ): Promise<Page> {
   const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
@@ -186,10 +193,12 @@ async function readPage(
   let picked: Candidate[] = [];
   const want = opts.limit + 1;
   let offset = 0;
+  let pageSize = FIRST_CHUNK_PAGE;
   for (;;) {
-    const hits = await fetchChunks({ lower, upper }, offset);
+    const hits = await fetchChunks({ lower, upper }, offset, pageSize);
     offset += hits.length;
-    let done = hits.length < CHUNK_PAGE;
+    let done = hits.length < pageSize;
+    pageSize = Math.min(pageSize * 2, MAX_CHUNK_PAGE);
     for (const hit of hits) {
       const edge = picked[want - 1];
       if (edge) {
@@ -261,7 +270,7 @@ export async function readSessionTelemetry(
       ? opts.keep
       : (s: SampleValues) => s.current_lap === lap && (opts.keep?.(s) ?? true);
   return readPage(
-    async (bounds, offset) => {
+    async (bounds, offset, limit) => {
       const conditions = [eq(chunks.sessionId, sessionId), ...overlap(bounds)];
       if (opts.driverId) conditions.push(eq(chunks.driverId, opts.driverId));
       if (lap !== undefined) conditions.push(lte(chunks.lapFirst, lap), gte(chunks.lapLast, lap));
@@ -274,8 +283,8 @@ export async function readSessionTelemetry(
         })
         .from(chunks)
         .where(and(...conditions))
-        .orderBy(opts.order === "asc" ? asc(chunks.firstTs) : desc(chunks.firstTs))
-        .limit(CHUNK_PAGE)
+        .orderBy(...chunkOrder(opts.order))
+        .limit(limit)
         .offset(offset);
       return rows.map((r) => ({ ...r, meta: metaOf(r.driverId) }));
     },
@@ -295,7 +304,7 @@ export async function readDriverTelemetry(
   driverId: string,
   opts: DriverReadOptions,
 ): Promise<Page> {
-  return readPage(async (bounds, offset) => {
+  return readPage(async (bounds, offset, limit) => {
     const conditions = [eq(chunks.driverId, driverId), ...overlap(bounds)];
     if (opts.trackName) conditions.push(eq(sessions.trackName, opts.trackName));
     if (opts.sessionType) conditions.push(eq(sessions.sessionType, opts.sessionType));
@@ -320,8 +329,8 @@ export async function readDriverTelemetry(
         ),
       )
       .where(and(...conditions))
-      .orderBy(opts.order === "asc" ? asc(chunks.firstTs) : desc(chunks.firstTs))
-      .limit(CHUNK_PAGE)
+      .orderBy(...chunkOrder(opts.order))
+      .limit(limit)
       .offset(offset);
     return rows.map((r) => ({
       firstTs: r.firstTs,
@@ -402,4 +411,11 @@ export async function sessionsWithDriverBefore(db: Db, driverId: string, before:
     .from(chunks)
     .where(and(eq(chunks.driverId, driverId), lt(chunks.firstTs, before)));
   return rows.map((r) => r.sessionId);
+}
+
+/** Chunk order for paging: start time, then id, so equal start times never swap between pages. */
+function chunkOrder(order: "asc" | "desc") {
+  return order === "asc"
+    ? [asc(chunks.firstTs), asc(chunks.id)]
+    : [desc(chunks.firstTs), desc(chunks.id)];
 }

@@ -5,7 +5,7 @@ import { createDb } from "../../src/db/client";
 import type { SessionDO } from "../../src/session/session-do";
 import { sessionStub } from "../../src/session/stub";
 import { api, batchBody, getJson, post, series, uniqueId } from "../helpers/api";
-import { faultyD1 } from "../helpers/faults";
+import { countingD1, faultyD1 } from "../helpers/faults";
 
 type Json = Record<string, unknown>;
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
@@ -176,5 +176,34 @@ describe("SessionDO under concurrent writers", () => {
       expect(mine).toEqual(perDriver.map((s) => s.timestamp));
     }
     expect((await getJson<Json>(`/api/v1/sessions/${sessionId}`)).body.sample_count).toBe(3600);
+  });
+});
+
+describe("SessionDO group commit", () => {
+  it("writes concurrent requests to one session in fewer D1 batches, answering each on its own", async () => {
+    const sessionId = uniqueId("s");
+    const { db, counters } = countingD1(env.DB);
+    await runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
+      instance.db = createDb(db);
+    });
+    const samples = series(T0, 1200);
+    const batches = Array.from({ length: 20 }, (_, i) => samples.slice(i * 60, i * 60 + 60));
+    // Every fourth batch is sent twice at once: exactly one of each pair stores it.
+    const sends = [
+      ...batches.map((b) => send(sessionId, b)),
+      ...batches.filter((_, i) => i % 4 === 0).map((b) => send(sessionId, b)),
+    ];
+    const answers = await Promise.all(
+      sends.map(async (p) => {
+        const res = await p;
+        expect(res.status).toBe(201);
+        return res.json<{ ids: string[]; accepted: number; duplicates: number }>();
+      }),
+    );
+    expect(answers.every((a) => a.accepted === 60 && a.ids.length === 60)).toBe(true);
+    expect(answers.reduce((n, a) => n + a.duplicates, 0)).toBe(5 * 60);
+    expect(counters.batches).toBeLessThan(sends.length);
+    const all = await stored(sessionId);
+    expect(all.map((r) => r.timestamp)).toEqual(samples.map((s) => s.timestamp));
   });
 });
