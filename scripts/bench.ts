@@ -39,7 +39,7 @@ const main = defineCommand({
         rounds.push(await writeRound(server, tape, o));
       }
       log("storage cost");
-      const cost = await storageCost(server, tape);
+      const cost = await storageCost(server, tape, o.costSamples);
       const reads: Record<string, Awaited<ReturnType<typeof readRound>>> = {};
       let stored = 0;
       for (const size of o.historySizes) {
@@ -85,6 +85,14 @@ function targets(rounds: Rounds, reads: Reads, cost: Cost, sizes: number[]) {
     bulk_samples_vs_sqlite_rows: {
       ...ratio((r) => r.bulk.samplesPerSecond / r.ceilingRowsPerSecond),
       target: ">= 0.5",
+    },
+    bulk_samples_vs_transport_floor: {
+      ...ratio((r) => r.bulk.samplesPerSecond / r.transportFloor.samplesPerSecond),
+      target: "(context: HTTP alone)",
+    },
+    transport_floor_vs_sqlite_rows: {
+      ...ratio((r) => r.transportFloor.samplesPerSecond / r.ceilingRowsPerSecond),
+      target: "(context: the most ingest could reach)",
     },
     cars64_errors: { ...ratio((r) => r.realtime[64]?.cars.errors ?? -1), target: "0" },
     cars64_ack_p99_vs_health_p99: {

@@ -4,6 +4,8 @@ export interface LoadOptions {
   durationMs: number;
   /** Builds client `c`'s `i`-th request. */
   request: (client: number, i: number) => Request;
+  /** Statuses that count as answered (default: 2xx). */
+  accept?: (status: number) => boolean;
   /** Called with each answer (to check it); throw to count an error. */
   check?: (res: Response, body: string) => void;
   /** Paced loads: each client waits for its slot (ms from start) before sending. */
@@ -40,7 +42,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       try {
         const res = await fetch(opts.request(client, i));
         const body = await res.text();
-        if (!res.ok) throw new Error(`${res.status} ${body.slice(0, 200)}`);
+        const accepted = opts.accept ? opts.accept(res.status) : res.ok;
+        if (!accepted) throw new Error(`${res.status} ${body.slice(0, 200)}`);
         opts.check?.(res, body);
         latencies.push(performance.now() - t0);
       } catch (err) {

@@ -9,6 +9,8 @@ import { batchJson, batchRequest, recordTape, type SampleTape } from "./workload
 /** How long and how much: the full run, or the CI smoke run. */
 export interface SuiteOptions {
   seconds: number;
+  /** Samples of the storage-cost run (60 per 1 s batch). */
+  costSamples: number;
   realtimeSeconds: number;
   clients: number;
   historySizes: number[];
@@ -18,6 +20,7 @@ export interface SuiteOptions {
 
 export const FULL: SuiteOptions = {
   seconds: 10,
+  costSamples: 36_000,
   realtimeSeconds: 20,
   clients: 16,
   historySizes: [10_000, 100_000, 1_000_000],
@@ -27,6 +30,7 @@ export const FULL: SuiteOptions = {
 
 export const QUICK: SuiteOptions = {
   seconds: 2,
+  costSamples: 3_600,
   realtimeSeconds: 3,
   clients: 4,
   historySizes: [10_000],
@@ -67,6 +71,20 @@ export async function writeRound(server: BenchServer, tape: SampleTape, o: Suite
         batchJson(tape, "car", i * 600, 600, BASE_MS),
       ),
   });
+  // The transport floor: the same 600-sample bodies, refused at auth before they are read, so
+  // only HTTP through wrangler dev's proxy is measured. No ingest can be faster than this.
+  const floor = await runLoad({
+    clients: Math.max(2, o.clients / 2),
+    durationMs: o.seconds * 1000,
+    accept: (status) => status === 401,
+    request: (c, i) =>
+      batchRequest(
+        server.url,
+        "not-a-token",
+        `floor-${rep}-${c}`,
+        batchJson(tape, "car", i * 600, 600, BASE_MS),
+      ),
+  });
   const ceiling = sqliteCeiling(tape, o.ceilingRows);
   const realtime: Record<string, { cars: LoadResult; health: LoadResult }> = {};
   for (const cars of [1, 16, 64]) realtime[cars] = await realtimeRound(server, tape, cars, rep, o);
@@ -74,6 +92,7 @@ export async function writeRound(server: BenchServer, tape: SampleTape, o: Suite
     health,
     live,
     bulk: { ...bulk, samplesPerSecond: bulk.perSecond * 600 },
+    transportFloor: { ...floor, samplesPerSecond: floor.perSecond * 600 },
     ceilingRowsPerSecond: ceiling,
     realtime,
   };
@@ -204,11 +223,11 @@ export function d1Bytes(persistDir: string): number {
 }
 
 /**
- * DESIGN §7's cost: 10 minutes of one car at 60 Hz in 1 s batches into a fresh session. Rows come
+ * DESIGN §7's cost: one car at 60 Hz in 1 s batches (10 minutes in the full run) into a fresh
+ * session. Rows come
  * from D1's own result metadata (the X-D1-Rows-* headers of each ingest), bytes from the database.
  */
-export async function storageCost(server: BenchServer, tape: SampleTape) {
-  const samples = 36_000;
+export async function storageCost(server: BenchServer, tape: SampleTape, samples: number) {
   const before = d1Bytes(server.persistDir);
   let written = 0;
   let read = 0;
