@@ -4,10 +4,10 @@ import type { ByteSource } from "../../src/ibt";
 /** A file-backed source from scripts/ibt-source.ts. */
 export type FileSource = ByteSource & { close(): Promise<void> };
 
-// CI checks the shared folder out beside the clone.
-const FIXTURE_DIR = new URL("../../../shared/fixtures/ibt/", import.meta.url);
+// Vendored copies (with their README: sources and licences) so a fresh clone has them.
+const FIXTURE_DIR = new URL("../fixtures/ibt/", import.meta.url);
 
-/** The two real recordings described in the shared fixtures README. */
+/** The two real recordings described in test/fixtures/ibt/README.md. */
 export const AMG = "amg-gt4_red-bull-ring.ibt";
 export const W13 = "w13_red-bull-ring.ibt";
 export const FIXTURES = [AMG, W13] as const;

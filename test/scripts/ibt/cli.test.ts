@@ -8,7 +8,7 @@ import { json, localServer, runCli, type Seen, tempDir } from "../cli/run-cli";
 import { lapRecording } from "./lap-recording";
 
 const fixture = (name: string) =>
-  fileURLToPath(new URL(`../../../../shared/fixtures/ibt/${name}`, import.meta.url));
+  fileURLToPath(new URL(`../../fixtures/ibt/${name}`, import.meta.url));
 const W13 = fixture("w13_red-bull-ring.ibt");
 const AMG = fixture("amg-gt4_red-bull-ring.ibt");
 
