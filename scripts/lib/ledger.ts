@@ -16,16 +16,17 @@ export class AckLedger {
   wrap(inner: FetchLike): FetchLike {
     return async (request) => {
       const res = await inner(request);
-      if (res.ok && request.method === "POST") {
-        const body = (await res.clone().json()) as {
-          ids?: string[];
-          id?: string;
-          queued?: boolean;
-        };
-        if (body.queued) this.queuedResponses++;
-        for (const id of body.ids ?? (body.id ? [body.id] : [])) this.record(id);
-      }
-      return res;
+      if (!res.ok || request.method !== "POST") return res;
+      // Read the body once (no tee'd clone left waiting) and hand the caller a copy of it.
+      const text = await res.text();
+      const body = JSON.parse(text) as { ids?: string[]; id?: string; queued?: boolean };
+      if (body.queued) this.queuedResponses++;
+      for (const id of body.ids ?? (body.id ? [body.id] : [])) this.record(id);
+      return new Response(text, {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
     };
   }
 
