@@ -12,7 +12,7 @@ import { planReplay } from "../lib/ibt-plan";
 import { type ReplayEvent, startReplay } from "../lib/ibt-replay";
 import { formatReplaySummary, replaySummary } from "../lib/ibt-summary";
 import { createProgress } from "../lib/progress";
-import { serverArgs } from "./simulate-args";
+import { streamArgs } from "./simulate-args";
 
 // Invalid samples listed one by one before the rest are only counted.
 const SHOWN_PROBLEMS = 10;
@@ -46,17 +46,7 @@ const replayArgs = {
     description:
       "Driver id (Default: the recording driver's user name as a slug, else car-<CarIdx>)",
   },
-  retries: {
-    type: "string",
-    default: "5",
-    description: "Retries per request on network errors, 429 and 5xx",
-  },
-  json: {
-    type: "boolean",
-    default: false,
-    description: "Print one JSON summary on stdout (progress goes to stderr)",
-  },
-  ...serverArgs,
+  ...streamArgs,
 } as const satisfies ArgsDef;
 
 /** `pnpm simulate replay <file.ibt>`: a real iRacing recording streamed into the API. */

@@ -16,6 +16,21 @@ export const serverArgs = {
   },
 } as const satisfies ArgsDef;
 
+/** `--retries`, `--json` and the server flags: shared by the commands that stream batches. */
+export const streamArgs = {
+  retries: {
+    type: "string",
+    default: "5",
+    description: "Retries per request on network errors, 429 and 5xx",
+  },
+  json: {
+    type: "boolean",
+    default: false,
+    description: "Print one JSON summary on stdout (progress goes to stderr)",
+  },
+  ...serverArgs,
+} as const satisfies ArgsDef;
+
 /**
  * The flags of `simulate`. The root command declares them too, so that `pnpm simulate --cars 3`
  * reaches the default subcommand: citty only skips a flag's value when it knows the flag.
@@ -72,15 +87,5 @@ export const simulateArgs = {
     description:
       "RFC 3339 time of the first sample (Default: so that the last sample lands as the run ends)",
   },
-  retries: {
-    type: "string",
-    default: "5",
-    description: "Retries per request on network errors, 429 and 5xx",
-  },
-  json: {
-    type: "boolean",
-    default: false,
-    description: "Print one JSON summary on stdout (progress goes to stderr)",
-  },
-  ...serverArgs,
+  ...streamArgs,
 } as const satisfies ArgsDef;

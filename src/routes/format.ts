@@ -1,5 +1,5 @@
-import { CHANNEL_NAMES, type SampleValues, type TelemetryRecord } from "../schemas/telemetry";
-import { type RecordMeta, toRecord } from "../storage/queries";
+import { CHANNEL_NAMES, type TelemetryRecord } from "../schemas/telemetry";
+import { type Row, toRecord } from "../storage/queries";
 
 /** Output formats of the telemetry reads. */
 export type RecordFormat = "json" | "ndjson" | "csv";
@@ -9,12 +9,6 @@ export const CONTENT_TYPES: Record<RecordFormat, string> = {
   ndjson: "application/x-ndjson; charset=UTF-8",
   csv: "text/csv; charset=UTF-8",
 };
-
-/** One stored sample and the metadata its record carries. */
-export interface Row {
-  s: SampleValues;
-  meta: RecordMeta;
-}
 
 /** Every column of a record, in the order the API returns them. */
 export const RECORD_COLUMNS = [

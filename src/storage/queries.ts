@@ -3,7 +3,6 @@ import type { Db } from "../db/client";
 import { chunks, sessionDrivers, sessions } from "../db/schema";
 import { sampleId } from "../domain/sample-id";
 import { ApiError } from "../errors";
-import type { Row } from "../routes/format";
 import type { SessionListItem } from "../schemas/responses";
 import { formatTimestamp, type SampleValues, type TelemetryRecord } from "../schemas/telemetry";
 import { CHUNK_MAX_SPAN_MS } from "./chunks";
@@ -59,15 +58,14 @@ export function toRecord(s: SampleValues, m: RecordMeta): TelemetryRecord {
   };
 }
 
-/** One sample by its series key, or null. */
-export async function findSample(
-  db: Db,
-  key: { sessionId: string; driverId: string; ts: number },
-): Promise<TelemetryRecord | null> {
-  const [row] = await db
+/** Chunks with the metadata their records carry: session type and track, the driver's car. */
+function chunksWithMeta(db: Db) {
+  return db
     .select({
-      data: chunks.data,
+      firstTs: chunks.firstTs,
       lastTs: chunks.lastTs,
+      data: chunks.data,
+      sessionId: chunks.sessionId,
       sessionType: sessions.sessionType,
       trackName: sessions.trackName,
       carName: sessionDrivers.carName,
@@ -80,7 +78,15 @@ export async function findSample(
         eq(sessionDrivers.sessionId, chunks.sessionId),
         eq(sessionDrivers.driverId, chunks.driverId),
       ),
-    )
+    );
+}
+
+/** One sample by its series key, or null. */
+export async function findSample(
+  db: Db,
+  key: { sessionId: string; driverId: string; ts: number },
+): Promise<TelemetryRecord | null> {
+  const [row] = await chunksWithMeta(db)
     .where(
       and(
         eq(chunks.sessionId, key.sessionId),
@@ -94,6 +100,12 @@ export async function findSample(
   if (!row || row.lastTs < key.ts) return null;
   const sample = decodeChunk(row.data).find((s) => s.ts === key.ts);
   return sample ? toRecord(sample, { ...key, ...row }) : null;
+}
+
+/** One stored sample and the metadata its record carries. */
+export interface Row {
+  s: SampleValues;
+  meta: RecordMeta;
 }
 
 /** A page of stored samples (with their record metadata) and the cursor of the next one. */
@@ -309,25 +321,7 @@ export async function readDriverTelemetry(
     if (opts.trackName) conditions.push(eq(sessions.trackName, opts.trackName));
     if (opts.sessionType) conditions.push(eq(sessions.sessionType, opts.sessionType));
     if (opts.carName) conditions.push(eq(sessionDrivers.carName, opts.carName));
-    const rows = await db
-      .select({
-        firstTs: chunks.firstTs,
-        lastTs: chunks.lastTs,
-        data: chunks.data,
-        sessionId: chunks.sessionId,
-        sessionType: sessions.sessionType,
-        trackName: sessions.trackName,
-        carName: sessionDrivers.carName,
-      })
-      .from(chunks)
-      .innerJoin(sessions, eq(sessions.sessionId, chunks.sessionId))
-      .innerJoin(
-        sessionDrivers,
-        and(
-          eq(sessionDrivers.sessionId, chunks.sessionId),
-          eq(sessionDrivers.driverId, chunks.driverId),
-        ),
-      )
+    const rows = await chunksWithMeta(db)
       .where(and(...conditions))
       .orderBy(...chunkOrder(opts.order))
       .limit(limit)
