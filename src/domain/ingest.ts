@@ -7,6 +7,7 @@ import type {
 } from "../schemas/telemetry";
 import { sessionStub } from "../session/stub";
 import type { DriverBatch, IngestRequest } from "../session/types";
+import { packRequest } from "../session/wire";
 import { sampleId } from "./sample-id";
 
 /**
@@ -170,7 +171,7 @@ export async function ingest(
   idempotencyKey?: string,
 ): Promise<IngestResponse> {
   const request = idempotencyKey ? { ...prepared.request, idempotencyKey } : prepared.request;
-  const outcome = await sessionStub(env, request.sessionId).ingest(request);
+  const outcome = await sessionStub(env, request.sessionId).ingest(packRequest(request));
   if (!outcome.ok) {
     throw new ApiError(outcome.code, outcome.message, { details: outcome.details });
   }

@@ -5,6 +5,7 @@ import { type Lap, type LapEvent, LapTracker } from "../domain/laps";
 import { log } from "../log";
 import { formatTimestamp, type SampleValues } from "../schemas/telemetry";
 import {
+  checkAppends,
   type DriverWritePlan,
   driverTotals,
   loadRecentSamples,
@@ -38,6 +39,7 @@ import type {
   PurgeOutcome,
   SessionSummary,
 } from "./types";
+import { unpackRequest, type WireIngestRequest } from "./wire";
 
 interface StoredMeta extends SessionMeta {
   createdAt: number;
@@ -122,7 +124,8 @@ export class SessionDO extends DurableObject<Env> {
    * that arrive while a write is in flight are stored together in the next one (group commit):
    * one D1 batch for all of them, so a session's write rate is not bound by D1's round trip.
    */
-  async ingest(req: IngestRequest): Promise<IngestOutcome> {
+  async ingest(wire: WireIngestRequest): Promise<IngestOutcome> {
+    const req = unpackRequest(wire);
     return new Promise((resolve, reject) => {
       this.#pending.push({ req, resolve, reject });
       if (this.#pending.length === 1) void this.#exclusive(() => this.#drain());
@@ -407,6 +410,7 @@ export class SessionDO extends DurableObject<Env> {
     const totals = this.#totals(plans.map((p) => ({ hot: p.w.hot, added: p.plan.inserted })));
     statements.push(upsertSession(this.db, meta, totals, now));
     const results = await this.db.batch(statements as [Statement, ...Statement[]]);
+    checkAppends(statements, results);
     for (const r of results as { meta?: { rows_written?: number; rows_read?: number } }[]) {
       rows.written += r.meta?.rows_written ?? 0;
       rows.read += r.meta?.rows_read ?? 0;
@@ -501,7 +505,7 @@ export class SessionDO extends DurableObject<Env> {
           statements.push(upsertLap(this.db, meta.sessionId, driverId, lap, now));
       }
       statements.push(upsertSession(this.db, meta, this.#totals([]), now));
-      await this.db.batch(statements as [Statement, ...Statement[]]);
+      checkAppends(statements, await this.db.batch(statements as [Statement, ...Statement[]]));
 
       const lastSeq = (rows[rows.length - 1] as { seq: number }).seq;
       this.ctx.storage.sql.exec("DELETE FROM queue WHERE seq <= ?", lastSeq);

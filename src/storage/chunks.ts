@@ -3,18 +3,21 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { type ChunkRow, chunks } from "../db/schema";
 import type { SampleValues } from "../schemas/telemetry";
-import { decodeChunk, encodeChunk } from "./codec";
+import { decodeChunk, encodeChunk, frameCount } from "./codec";
 
 /**
  * Chunked history (DESIGN §7): each driver's samples are stored as runs of consecutive samples,
  * one D1 row per run. Ranges of one driver never overlap, so a timestamp locates exactly one
- * chunk. Every write is an upsert of a chunk's whole content, which makes a retried write
- * idempotent: content merges de-duplicate by timestamp.
+ * chunk. A chunk is written whole (an upsert, so a retried write is idempotent: content merges
+ * de-duplicate by timestamp) or, while streaming, grown by appending a frame of newer samples to
+ * the driver's newest chunk. An append names the chunk as the writer last saw it (first and last
+ * timestamp, count) and changes nothing otherwise; `checkAppends` turns that into an error, so a
+ * stale view can never store a sample twice or acknowledge one that was not stored.
  */
 
 /**
- * While streaming, a chunk closes at this many samples (10 s at 60 Hz). Each append rewrites the
- * open chunk, so a smaller one costs less per write; compaction merges them per lap.
+ * While streaming, a chunk closes at this many samples (10 s at 60 Hz), or at a lap change;
+ * compaction merges a lap's chunks into one frame each.
  */
 export const CHUNK_MAX_SAMPLES = 600;
 /** Compaction merges a lap's chunks up to this many samples. */
@@ -30,9 +33,11 @@ export interface SeriesKey {
   driverId: string;
 }
 
-/** The decoded content of a driver's newest chunk: where live samples are appended. */
+/** A driver's newest chunk as stored: where live samples are appended. */
 export interface OpenChunk {
   samples: SampleValues[];
+  /** Its stored size in bytes. */
+  bytes: number;
 }
 
 export type Statement = BatchItem<"sqlite">;
@@ -76,34 +81,139 @@ export async function planDriverWrite(
   }
 
   // Append to (or merge into) the newest chunk, closing it when it is full or the lap changes.
+  // `stored` is what D1 holds of `current`, `added` what came after it.
   let current = open ? open.samples.slice() : [];
-  let dirty = false;
+  let stored = open;
+  let added: SampleValues[] = [];
+  let rewrite = false;
+  let newest = open;
+  const flush = () => {
+    const write = planChunkWrite(db, key, { current, stored, added, rewrite }, now);
+    statements.push(...write.statements);
+    newest = write.open;
+  };
   for (const s of tail) {
     const last = current[current.length - 1];
     if (last && s.ts <= last.ts) {
       if (insertSorted(current, s)) {
         inserted.push(s);
-        dirty = true;
+        rewrite = true;
       } else duplicates++;
     } else if (fits(current, s)) {
       current.push(s);
+      added.push(s);
       inserted.push(s);
-      dirty = true;
     } else {
-      if (dirty) statements.push(...chunkUpserts(db, key, current, now));
+      flush();
       current = [s];
+      stored = null;
+      added = [s];
+      rewrite = false;
       inserted.push(s);
-      dirty = true;
     }
   }
-  if (dirty) statements.push(...chunkUpserts(db, key, current, now));
+  flush();
   inserted.sort((a, b) => a.ts - b.ts);
+  return { statements, inserted, duplicates, open: newest };
+}
+
+/** How the newest chunk changed: `current` is its content, `stored` what D1 holds of it. */
+interface ChunkChange {
+  current: SampleValues[];
+  stored: OpenChunk | null;
+  /** Samples after the last stored one. */
+  added: SampleValues[];
+  /** A sample landed inside the stored range: the chunk is written whole. */
+  rewrite: boolean;
+}
+
+/** The statements for one changed chunk, and what the newest chunk is afterwards. */
+function planChunkWrite(
+  db: Db,
+  key: SeriesKey,
+  change: ChunkChange,
+  now: number,
+): { statements: Statement[]; open: OpenChunk | null } {
+  const { current, stored, added, rewrite } = change;
+  if (!rewrite && added.length === 0) return { statements: [], open: stored };
+  if (rewrite || !stored) return wholeChunks(db, key, current, now);
+  const frame = encodeChunk(added);
+  // A chunk that would grow too large stays as it is; the new samples start the next one.
+  if (stored.bytes + frame.byteLength > CHUNK_MAX_BYTES) return wholeChunks(db, key, added, now);
   return {
-    statements,
-    inserted,
-    duplicates,
-    open: current.length > 0 ? { samples: current } : null,
+    statements: [appendFrame(db, key, stored, current, frame, now)],
+    open: { samples: current, bytes: stored.bytes + frame.byteLength },
   };
+}
+
+function wholeChunks(db: Db, key: SeriesKey, samples: readonly SampleValues[], now: number) {
+  const runs = encodeRuns(samples);
+  const last = runs[runs.length - 1];
+  return {
+    statements: runs.map((r) => chunkUpsert(db, key, r.samples, r.data, now)),
+    open: last ? { samples: [...last.samples], bytes: last.data.byteLength } : null,
+  };
+}
+
+/** Appends issued by this module, whose results `checkAppends` checks. */
+const appends = new WeakSet<object>();
+
+/**
+ * Appends `frame` (encoded samples newer than the chunk's last) to a stored chunk whose content
+ * becomes `content`: only if the row is still the one `stored` describes.
+ */
+function appendFrame(
+  db: Db,
+  key: SeriesKey,
+  stored: OpenChunk,
+  content: readonly SampleValues[],
+  frame: Uint8Array,
+  now: number,
+): Statement {
+  const first = stored.samples[0] as SampleValues;
+  const last = stored.samples[stored.samples.length - 1] as SampleValues;
+  const laps = lapRange(content);
+  const statement = db
+    .update(chunks)
+    .set({
+      data: sql`CAST(${chunks.data} || ${frame} AS BLOB)`,
+      lastTs: (content[content.length - 1] as SampleValues).ts,
+      sampleCount: content.length,
+      lapFirst: laps.first,
+      lapLast: laps.last,
+      ingestedAt: now,
+    })
+    .where(
+      and(
+        eq(chunks.sessionId, key.sessionId),
+        eq(chunks.driverId, key.driverId),
+        eq(chunks.firstTs, first.ts),
+        eq(chunks.lastTs, last.ts),
+        eq(chunks.sampleCount, stored.samples.length),
+      ),
+    );
+  appends.add(statement);
+  return statement;
+}
+
+/** Thrown after a batch in which an append found its chunk changed (and so wrote nothing). */
+export class StaleChunkError extends Error {
+  override readonly name = "StaleChunkError";
+}
+
+/**
+ * Checks a batch's results: every append among `statements` must have changed exactly one row.
+ * A stale view of the newest chunk (a write whose success was never reported, say) makes its
+ * append change nothing; the caller must then re-read the chunk and write the samples again.
+ */
+export function checkAppends(statements: readonly Statement[], results: readonly unknown[]): void {
+  statements.forEach((statement, i) => {
+    if (!appends.has(statement)) return;
+    const changes = (results[i] as { meta?: { changes?: number } } | undefined)?.meta?.changes;
+    if (changes !== 1) {
+      throw new StaleChunkError(`An append to a chunk changed ${changes ?? "no"} rows, not 1`);
+    }
+  });
 }
 
 function fits(current: SampleValues[], s: SampleValues): boolean {
@@ -199,15 +309,29 @@ export function chunkUpserts(
   samples: readonly SampleValues[],
   now: number,
 ): Statement[] {
+  return encodeRuns(samples).map((r) => chunkUpsert(db, key, r.samples, r.data, now));
+}
+
+/** A run of samples encoded as one frame, halved until each part fits CHUNK_MAX_BYTES. */
+function encodeRuns(
+  samples: readonly SampleValues[],
+): { samples: readonly SampleValues[]; data: Uint8Array }[] {
   const data = encodeChunk(samples);
   if (data.byteLength > CHUNK_MAX_BYTES && samples.length > 1) {
     const half = Math.ceil(samples.length / 2);
-    return [
-      ...chunkUpserts(db, key, samples.slice(0, half), now),
-      ...chunkUpserts(db, key, samples.slice(half), now),
-    ];
+    return [...encodeRuns(samples.slice(0, half)), ...encodeRuns(samples.slice(half))];
   }
-  return [chunkUpsert(db, key, samples, data, now)];
+  return [{ samples, data }];
+}
+
+function lapRange(samples: readonly SampleValues[]): { first: number; last: number } {
+  let first = (samples[0] as SampleValues).current_lap;
+  let last = first;
+  for (const s of samples) {
+    if (s.current_lap < first) first = s.current_lap;
+    if (s.current_lap > last) last = s.current_lap;
+  }
+  return { first, last };
 }
 
 function chunkUpsert(
@@ -219,12 +343,7 @@ function chunkUpsert(
 ): Statement {
   const first = samples[0] as SampleValues;
   const last = samples[samples.length - 1] as SampleValues;
-  let lapFirst = first.current_lap;
-  let lapLast = first.current_lap;
-  for (const s of samples) {
-    if (s.current_lap < lapFirst) lapFirst = s.current_lap;
-    if (s.current_lap > lapLast) lapLast = s.current_lap;
-  }
+  const { first: lapFirst, last: lapLast } = lapRange(samples);
   const row = {
     sessionId: key.sessionId,
     driverId: key.driverId,
@@ -260,7 +379,7 @@ export async function loadNewestChunk(db: Db, key: SeriesKey): Promise<OpenChunk
     .where(and(eq(chunks.sessionId, key.sessionId), eq(chunks.driverId, key.driverId)))
     .orderBy(desc(chunks.firstTs))
     .limit(1);
-  return row ? { samples: decodeChunk(row.data) } : null;
+  return row ? { samples: decodeChunk(row.data), bytes: row.data.byteLength } : null;
 }
 
 /** Decoded samples of a driver with `ts >= from`, e.g. to refill the hot window. */
@@ -299,7 +418,8 @@ export async function driverTotals(db: Db, sessionId: string) {
 }
 
 /**
- * Compaction: merges the closed chunks of one lap into as few chunks as the size limits allow.
+ * Compaction: merges the closed chunks of one lap into as few single-frame chunks as the size
+ * limits allow.
  * Reads return the same samples before and after; re-running it changes nothing.
  */
 export async function planLapCompaction(db: Db, key: SeriesKey, lap: number): Promise<Statement[]> {
@@ -315,7 +435,10 @@ export async function planLapCompaction(db: Db, key: SeriesKey, lap: number): Pr
       ),
     )
     .orderBy(asc(chunks.firstTs));
-  if (rows.length < 2) return [];
+  // A lap already held in one single-frame chunk is as compact as it gets.
+  if (rows.length === 0 || (rows.length === 1 && frameCount((rows[0] as ChunkRow).data) === 1)) {
+    return [];
+  }
   // Group by encoded size so a merge rarely needs splitting; deletes go first so a split
   // chunk may reuse the start time of a chunk it replaces.
   const deletes: Statement[] = [];
@@ -324,7 +447,7 @@ export async function planLapCompaction(db: Db, key: SeriesKey, lap: number): Pr
   let groupBytes = 0;
   let groupCount = 0;
   const flush = () => {
-    if (group.length > 1) {
+    if (group.length > 1 || (group[0] && frameCount(group[0].data) > 1)) {
       const ids = group.slice(1).map((r) => r.id);
       // One bound parameter per id: stay far below D1's 100-parameter limit.
       for (let i = 0; i < ids.length; i += 50) {

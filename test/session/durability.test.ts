@@ -124,6 +124,32 @@ describe("SessionDO durability", () => {
     expect(new Set(all.map((r) => r.id)).size).toBe(120);
   });
 
+  it("stores no duplicate when an append committed but the answer was lost", async () => {
+    const sessionId = uniqueId("s");
+    const samples = series(T0, 180);
+    expect((await send(sessionId, samples.slice(0, 60))).status).toBe(201);
+    const faults = await breakD1(sessionId);
+    faults.commitThenFail = true;
+    expect((await send(sessionId, samples.slice(60, 120))).status).toBe(202);
+    faults.commitThenFail = false;
+    expect((await send(sessionId, samples.slice(120))).status).toBe(201);
+    const all = await stored(sessionId);
+    expect(all.map((r) => r.timestamp)).toEqual(samples.map((s) => s.timestamp));
+  });
+
+  it("never acknowledges an append to a chunk that changed behind the object's back", async () => {
+    const sessionId = uniqueId("s");
+    const samples = series(T0, 120);
+    expect((await send(sessionId, samples.slice(0, 60))).status).toBe(201);
+    // The open chunk is no longer what the object last wrote (an operator removed it).
+    await env.DB.prepare("DELETE FROM chunks WHERE session_id = ?").bind(sessionId).run();
+    const res = await send(sessionId, samples.slice(60));
+    expect(res.status).toBe(202);
+    expect(await runDurableObjectAlarm(sessionStub(env, sessionId))).toBe(true);
+    const all = await stored(sessionId);
+    expect(all.map((r) => r.timestamp)).toEqual(samples.slice(60).map((s) => s.timestamp));
+  });
+
   it("answers 503 for samples older than the hot window while D1 is down, storing nothing", async () => {
     const sessionId = uniqueId("s");
     const early = series(T0, 60);

@@ -1,7 +1,21 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CHUNK_MAX_SAMPLES } from "../../src/storage/chunks";
-import { batchBody, post, series, uniqueId } from "../helpers/api";
+import { createDb } from "../../src/db/client";
+import { toSampleValues } from "../../src/domain/ingest";
+import { sessionStub } from "../../src/session/stub";
+import { CHUNK_MAX_BYTES, CHUNK_MAX_SAMPLES, planDriverWrite } from "../../src/storage/chunks";
+import { frameCount } from "../../src/storage/codec";
+import { api, batchBody, post, series, uniqueId } from "../helpers/api";
+
+async function frames(sessionId: string) {
+  const rows = await env.DB.prepare(
+    "SELECT data FROM chunks WHERE session_id = ? ORDER BY first_ts",
+  )
+    .bind(sessionId)
+    .all<{ data: number[] }>();
+  return rows.results.map((r) => frameCount(new Uint8Array(r.data)));
+}
 
 async function chunkSizes(sessionId: string) {
   const rows = await env.DB.prepare(
@@ -27,6 +41,59 @@ describe("chunked history", () => {
     const sessionId = uniqueId("s");
     await send(sessionId, series(Date.UTC(2024, 4, 1), 180));
     expect(await chunkSizes(sessionId)).toEqual([{ n: 180, lap: 3 }]);
+    // Each batch was appended as a frame of its own: the stored chunk was never rewritten.
+    expect(await frames(sessionId)).toEqual([3]);
+  });
+
+  it("rewrites the open chunk whole when a late sample lands inside it", async () => {
+    const sessionId = uniqueId("s");
+    const samples = series(Date.UTC(2024, 4, 1), 180);
+    const late = samples.filter((_, i) => i % 2 === 1);
+    await send(
+      sessionId,
+      samples.filter((_, i) => i % 2 === 0),
+    );
+    expect(await frames(sessionId)).toEqual([2]);
+    await send(sessionId, late);
+    expect(await chunkSizes(sessionId)).toEqual([{ n: 180, lap: 3 }]);
+    expect(await frames(sessionId)).toEqual([1]);
+    const res = await api(`/api/v1/sessions/${sessionId}/telemetry?limit=1000`);
+    const body = await res.json<{ timestamp: string }[]>();
+    expect(body.map((r) => r.timestamp)).toEqual(samples.map((s) => s.timestamp));
+  });
+
+  it("compacts a completed lap into single-frame chunks", async () => {
+    const sessionId = uniqueId("s");
+    await send(
+      sessionId,
+      series(Date.UTC(2024, 4, 1), 300, 60, (i) => ({ current_lap: i < 240 ? 1 : 2 })),
+    );
+    expect(await frames(sessionId)).toEqual([4, 1]);
+    while (await runDurableObjectAlarm(sessionStub(env, sessionId))) {
+      // run every scheduled compaction
+    }
+    expect(await frames(sessionId)).toEqual([1, 1]);
+    expect(await chunkSizes(sessionId)).toEqual([
+      { n: 240, lap: 1 },
+      { n: 60, lap: 2 },
+    ]);
+  });
+
+  it("starts a new chunk rather than grow one past CHUNK_MAX_BYTES", async () => {
+    const [first, ...rest] = series(Date.UTC(2024, 4, 1), 3).map((s) =>
+      toSampleValues({ ...s, timestamp: undefined }, Date.parse(s.timestamp as string)),
+    );
+    const db = createDb(env.DB);
+    const key = { sessionId: uniqueId("s"), driverId: "d1" };
+    const open = { samples: [first as NonNullable<typeof first>], bytes: CHUNK_MAX_BYTES - 10 };
+    const verbs = (statements: unknown[]) =>
+      statements.map((s) => (s as { toSQL(): { sql: string } }).toSQL().sql.split(" ")[0]);
+    const full = await planDriverWrite(db, key, rest, open, 0);
+    expect(verbs(full.statements)).toEqual(["insert"]);
+    expect(full.open?.samples).toEqual(rest);
+    const roomy = await planDriverWrite(db, key, rest, { ...open, bytes: 1000 }, 0);
+    expect(verbs(roomy.statements)).toEqual(["update"]);
+    expect(roomy.open?.samples).toEqual([first, ...rest]);
   });
 
   it("starts a new chunk when the lap changes or the chunk is full", async () => {

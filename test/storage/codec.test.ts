@@ -11,6 +11,7 @@ import {
   ChunkFormatError,
   decodeChunk,
   encodeChunk,
+  frameCount,
 } from "../../src/storage/codec";
 
 type Row = Record<string, number | null>;
@@ -256,6 +257,38 @@ describe("encodeChunk and decodeChunk", () => {
   });
 });
 
+describe("frames", () => {
+  const drive = syntheticDrive(180);
+  const parts = [drive.slice(0, 60), drive.slice(60, 61), drive.slice(61, 180)];
+  const frames = parts.map((p) => encodeChunk(p));
+  const joined = Uint8Array.from(frames.flatMap((f) => [...f]));
+
+  it("decodes frames appended to a chunk as one run, in order", () => {
+    expect(decodeChunk(joined)).toEqual(drive.map(asStored));
+    expect(frameCount(joined)).toBe(3);
+    expect(frameCount(frames[0] as Uint8Array)).toBe(1);
+  });
+
+  it("rejects a chunk whose later frame is damaged or cut short", () => {
+    const cut = joined.subarray(0, joined.length - 1);
+    expect(() => decodeChunk(cut)).toThrow(ChunkFormatError);
+    const flipped = joined.slice();
+    const at = (frames[0] as Uint8Array).length + 20;
+    flipped[at] = (flipped[at] as number) ^ 0x10;
+    expect(() => decodeChunk(flipped)).toThrow(ChunkFormatError);
+  });
+
+  it("still reads chunks of the version 1 layout, a single frame to the end", () => {
+    const legacy = withHeader(frames[2] as Uint8Array, { legacy: true });
+    expect(legacy[1]).toBe(1);
+    expect(decodeChunk(legacy)).toEqual(parts[2]?.map(asStored));
+    // Frames may be appended to a version 1 chunk only as a new chunk: one cannot follow it.
+    expect(() => decodeChunk(Uint8Array.from([...legacy, ...(frames[0] as Uint8Array)]))).toThrow(
+      ChunkFormatError,
+    );
+  });
+});
+
 describe("decodeChunk on bad input", () => {
   const good = encodeChunk(syntheticDrive(60));
 
@@ -332,9 +365,15 @@ describe("chunk size", () => {
   });
 });
 
-/** The chunk with its header rewritten (and its checksum recomputed) to claim other counts. */
-function withHeader(chunk: Uint8Array, { count }: { count: number }): Uint8Array {
-  // Layout as documented in src/storage/codec.ts: magic, version, three varints, CRC-32.
+/**
+ * A single-frame chunk with its header rewritten (and its checksum recomputed) to claim another
+ * count, or in the version 1 layout, which has no compressed length.
+ */
+function withHeader(
+  chunk: Uint8Array,
+  { count, legacy = false }: { count?: number; legacy?: boolean },
+): Uint8Array {
+  // Layout as documented in src/storage/codec.ts: magic, version, four varints, CRC-32.
   let pos = 2;
   const varint = () => {
     let v = 0;
@@ -344,11 +383,19 @@ function withHeader(chunk: Uint8Array, { count }: { count: number }): Uint8Array
       if (b < 0x80) return v;
     }
   };
-  varint();
+  const stored = varint();
   const packed = varint();
   const raw = varint();
+  const compressed = varint();
   const rest = chunk.subarray(pos + 4);
-  const header = [0xd1, CHUNK_FORMAT_VERSION, ...leb128(count), ...leb128(packed), ...leb128(raw)];
+  const header = [
+    0xd1,
+    legacy ? 1 : CHUNK_FORMAT_VERSION,
+    ...leb128(count ?? stored),
+    ...leb128(packed),
+    ...leb128(raw),
+    ...(legacy ? [] : leb128(compressed)),
+  ];
   const layout = CHANNEL_NAMES.map((name) => `${name}:${CHANNEL_KINDS[name]}`).join(",");
   const covered = Uint8Array.from([...new TextEncoder().encode(layout), ...header, ...rest]);
   const crc = crc32(covered);
