@@ -84,8 +84,17 @@ export const Timestamp = Rfc3339.refine((ms) => ms <= Date.now() + MAX_FUTURE_MS
   error: "must be at most 5 minutes in the future",
 }).meta({ description: "RFC 3339; defaults to the time of receipt; at most 5 min ahead" });
 
-/** Parses RFC 3339 to epoch milliseconds (fractions below a millisecond are truncated). */
+/**
+ * Parses RFC 3339 (already checked against RFC3339) to epoch milliseconds; fractions below a
+ * millisecond are truncated.
+ */
 export function parseTimestamp(s: string): number | undefined {
+  // The canonical form toISOString writes, which most clients send, is one Date.parse; where
+  // that fails (T24:00:00.500Z, say) the general path below decides.
+  if (s.length === 24 && s.charCodeAt(10) === 84 && s.charCodeAt(19) === 46 && s[23] === "Z") {
+    const ms = Date.parse(s);
+    if (Number.isFinite(ms)) return ms;
+  }
   const m = /^(.*?)(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(s.replace(" ", "T"));
   if (!m) return undefined;
   const [, base, frac = "", zone] = m;

@@ -4,6 +4,7 @@ import { fastBatch, fastSample } from "../../src/schemas/fast";
 import {
   CHANNEL_NAMES,
   CHANNEL_SPEC,
+  parseTimestamp,
   TelemetryBatch,
   TelemetrySample,
 } from "../../src/schemas/telemetry";
@@ -194,5 +195,36 @@ describe("the fast validation path", () => {
       ],
     };
     expect(fastBatch(valid, NOW)).toEqual(TelemetryBatch.parse(valid));
+  });
+});
+
+describe("parseTimestamp", () => {
+  const pad = (n: number, width: number) => String(n).padStart(width, "0");
+
+  it("reads the canonical form exactly as the same instant written with an offset", () => {
+    // The canonical form (…T12:00:00.000Z) takes a shortcut; "+00:00" takes the general path.
+    const fields = fc.tuple(
+      fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(1970, 2000, 2024, 2100)),
+      fc.integer({ min: 0, max: 13 }),
+      fc.integer({ min: 0, max: 32 }),
+      fc.integer({ min: 0, max: 25 }),
+      fc.integer({ min: 0, max: 61 }),
+      fc.integer({ min: 0, max: 61 }),
+      fc.integer({ min: 0, max: 999 }),
+    );
+    fc.assert(
+      fc.property(fields, ([y, mo, d, h, mi, s, ms]) => {
+        const base = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms, 3)}`;
+        expect(parseTimestamp(`${base}Z`)).toBe(parseTimestamp(`${base}+00:00`));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const edge of [
+      "2024-02-29T24:00:00.000",
+      "2023-02-29T00:00:00.000",
+      "2024-12-31T24:00:00.500",
+    ]) {
+      expect(parseTimestamp(`${edge}Z`)).toBe(parseTimestamp(`${edge}+00:00`));
+    }
   });
 });
