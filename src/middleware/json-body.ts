@@ -20,7 +20,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   const max = limits(c.env).maxBodyBytes;
   const declared = Number(c.req.header("content-length"));
   if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
-  const text = await readLimited(c.req.raw, max);
+  const text = await readLimited(c.req.raw, max, declared);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -38,9 +38,18 @@ function tooLarge(max: number): ApiError {
   return new ApiError("payload_too_large", `Request body must be at most ${max} bytes`);
 }
 
-/** Reads the body as text, giving up as soon as it passes `max` bytes. */
-async function readLimited(req: Request, max: number): Promise<string> {
+/**
+ * Reads the body as text, giving up as soon as it passes `max` bytes. A body of a declared
+ * length within the limit is read in one go (HTTP framing holds it to that length; the size is
+ * checked again all the same); one of unknown length is read chunk by chunk.
+ */
+async function readLimited(req: Request, max: number, declared: number): Promise<string> {
   if (!req.body) return "";
+  if (Number.isFinite(declared)) {
+    const bytes = await req.arrayBuffer();
+    if (bytes.byteLength > max) throw tooLarge(max);
+    return new TextDecoder().decode(bytes);
+  }
   const reader = req.body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;

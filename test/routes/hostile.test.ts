@@ -244,6 +244,13 @@ describe("hostile input", () => {
     } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(await streamed.json()).toMatchObject({ code: "payload_too_large" });
+    // A Content-Length that understates the body does not get it past the limit either.
+    const understated = await call("/api/v1/telemetry", {
+      method: "POST",
+      headers: { ...json, "Content-Length": "10" },
+      body: big,
+    });
+    expect(understated.status).toBe(413);
   });
 
   it("answers 413 for more samples than MAX_BATCH_SAMPLES", async () => {
