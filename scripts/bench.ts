@@ -46,7 +46,7 @@ const main = defineCommand({
         log(`history to ${size} samples`);
         await fillHistory(server, tape, stored, size);
         stored = size;
-        reads[size] = await readRound(server, size, o);
+        reads[size] = await readRound(server, tape, size, o);
       }
       const result = {
         date: new Date().toISOString(),

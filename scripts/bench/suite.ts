@@ -131,6 +131,10 @@ async function realtimeRound(
   return { cars: load, health };
 }
 
+/** History is filled in sessions of this many samples, one a day. */
+const PER_SESSION = 100_000;
+const sessionStart = (session: number) => BASE_MS + session * 86_400_000;
+
 /** Fills the history of driver `reader` up to `total` samples (sessions of 100,000 samples). */
 export async function fillHistory(
   server: BenchServer,
@@ -138,17 +142,22 @@ export async function fillHistory(
   from: number,
   total: number,
 ) {
-  const perSession = 100_000;
   const batches: { session: number; offset: number }[] = [];
   for (let n = from; n < total; n += 600)
-    batches.push({ session: Math.floor(n / perSession), offset: n % perSession });
+    batches.push({ session: Math.floor(n / PER_SESSION), offset: n % PER_SESSION });
   let next = 0;
   const worker = async () => {
     for (;;) {
       const b = batches[next++];
       if (!b) return;
-      const start = BASE_MS + b.session * 86_400_000;
-      const body = batchJson(tape, "reader", b.offset, Math.min(600, perSession - b.offset), start);
+      const start = sessionStart(b.session);
+      const body = batchJson(
+        tape,
+        "reader",
+        b.offset,
+        Math.min(600, PER_SESSION - b.offset),
+        start,
+      );
       for (let attempt = 0; ; attempt++) {
         const res = await fetch(
           batchRequest(server.url, server.token, `history-${b.session}`, body),
@@ -165,11 +174,30 @@ export async function fillHistory(
   await new Promise((r) => setTimeout(r, 5000));
 }
 
+/** A read that measures an empty answer measures nothing: each must return what it names. */
+function checkRead(name: string, text: string) {
+  const rows = (min: number, max = Number.POSITIVE_INFINITY) => {
+    const n = (JSON.parse(text) as unknown[]).length;
+    if (n < min || n > max) throw new Error(`${name} returned ${n} rows, not ${min}-${max}`);
+  };
+  if (name === "history_page") rows(100, 100);
+  if (name === "lap_json") rows(5000);
+  if (name === "laps") rows(1);
+}
+
 /** Median latency (ms) of each read at the current history size, with /health alongside. */
-export async function readRound(server: BenchServer, total: number, o: SuiteOptions) {
-  const lastSession = Math.max(0, Math.ceil(total / 100_000) - 1);
+export async function readRound(
+  server: BenchServer,
+  tape: SampleTape,
+  total: number,
+  o: SuiteOptions,
+) {
+  const lastSession = Math.max(0, Math.ceil(total / PER_SESSION) - 1);
+  // The history page starts at the middle stored sample, so it is a full page at every size.
+  const middle = Math.floor(total / 2);
   const mid = new Date(
-    BASE_MS + Math.floor(lastSession / 2) * 86_400_000 + 30 * 60_000,
+    sessionStart(Math.floor(middle / PER_SESSION)) +
+      Math.round(((middle % PER_SESSION) * 1000) / tape.hz),
   ).toISOString();
   const auth = { Authorization: `Bearer ${server.token}` };
   const reads: Record<string, string> = {
@@ -191,6 +219,7 @@ export async function readRound(server: BenchServer, total: number, o: SuiteOpti
       if (!res.ok) throw new Error(`${name}: ${res.status} ${text.slice(0, 200)}`);
       times.push(performance.now() - t0);
       bytes = text.length;
+      if (i === 0) checkRead(name, text);
     }
     times.sort((a, b) => a - b);
     out[name] = {
