@@ -49,6 +49,16 @@ export async function startServer(port: number): Promise<BenchServer> {
     ],
     { env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
+  // wrangler dev runs in its own process group (so it can be stopped with everything it
+  // started); make sure it goes when the benchmark ends early, by Ctrl-C or a kill.
+  const onExit = () => killGroup(child);
+  const onSignal = (signal: NodeJS.Signals) => {
+    killGroup(child);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("exit", onExit);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   let output = "";
   child.stdout?.on("data", (d) => {
     output = (output + d).slice(-4000);
@@ -77,6 +87,9 @@ export async function startServer(port: number): Promise<BenchServer> {
     token: TOKEN,
     persistDir,
     async stop() {
+      process.off("exit", onExit);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
       killGroup(child);
       await new Promise((r) => setTimeout(r, 500));
       rmSync(persistDir, { recursive: true, force: true });

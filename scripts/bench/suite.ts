@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { sqliteCeiling } from "./ceiling";
@@ -43,6 +43,8 @@ let sessionSerial = 0;
 
 /** One repetition of the write-side measurements. */
 export async function writeRound(server: BenchServer, tape: SampleTape, o: SuiteOptions) {
+  // Start each round from a quiet server: compactions left by the last one would slow this one.
+  await settle(server.persistDir);
   const rep = ++sessionSerial;
   const health = await runLoad({
     clients: o.clients,
@@ -170,8 +172,35 @@ export async function fillHistory(
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
-  // Let each session object compact its completed laps.
-  await new Promise((r) => setTimeout(r, 5000));
+  // Session objects compact their completed laps in the background; reads measured while they
+  // do would measure that work (it grows with the fill, not with the history).
+  await settle(server.persistDir);
+}
+
+/**
+ * Waits until the local state (D1 and Durable Object storage) has not changed for `quietMs`,
+ * at most `maxMs`: the server has no background work left.
+ */
+export async function settle(persistDir: string, quietMs = 5_000, maxMs = 300_000) {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    if (Date.now() - lastWrite(persistDir) >= quietMs) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`local state still changing after ${maxMs / 1000} s`);
+}
+
+function lastWrite(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    // A WAL or journal file may go between the listing and the stat.
+    const mtime = entry.isDirectory()
+      ? lastWrite(path)
+      : (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+    latest = Math.max(latest, mtime);
+  }
+  return latest;
 }
 
 /** A read that measures an empty answer measures nothing: each must return what it names. */
