@@ -400,7 +400,7 @@ export async function loadRecentSamples(
       ),
     )
     .orderBy(asc(chunks.firstTs));
-  return rows.flatMap((r) => decodeChunk(r.data).filter((s) => s.ts >= from));
+  return rows.flatMap((r) => decodeChunk(r.data, { lower: from }));
 }
 
 /** Per-driver totals of a session as stored in D1. */
@@ -535,7 +535,7 @@ export async function planDeleteBefore(
   for (const row of straddling) {
     const [full] = await db.select({ data: chunks.data }).from(chunks).where(eq(chunks.id, row.id));
     if (!full) continue;
-    const kept = decodeChunk(full.data).filter((s) => s.ts >= before);
+    const kept = decodeChunk(full.data, { lower: before });
     deleted += row.sampleCount - kept.length;
     statements.push(db.delete(chunks).where(eq(chunks.id, row.id)));
     statements.push(...chunkUpserts(db, key, kept, row.ingestedAt));

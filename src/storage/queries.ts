@@ -98,7 +98,7 @@ export async function findSample(
     .orderBy(desc(chunks.firstTs))
     .limit(1);
   if (!row || row.lastTs < key.ts) return null;
-  const sample = decodeChunk(row.data).find((s) => s.ts === key.ts);
+  const [sample] = decodeChunk(row.data, { lower: key.ts, upper: key.ts });
   return sample ? toRecord(sample, { ...key, ...row }) : null;
 }
 
@@ -222,8 +222,10 @@ async function readPage(
         }
       }
       const tie = `${hit.meta.sessionId}~${hit.meta.driverId}`;
-      for (const s of decodeChunk(hit.data)) {
-        if (s.ts < lower || s.ts > upper) continue;
+      // Without a sample filter a chunk contributes at most `want` samples past the cursor,
+      // plus the one it may hold at the cursor's timestamp (a driver's chunk has unique ones).
+      const window = { lower, upper, limit: opts.keep ? undefined : want + 1, fromEnd: !asc };
+      for (const s of decodeChunk(hit.data, window)) {
         if (!beyond(s.ts, tie)) continue;
         if (opts.keep && !opts.keep(s)) continue;
         picked.push({ s, tie, meta: hit.meta });

@@ -269,6 +269,32 @@ describe("frames", () => {
     expect(frameCount(frames[0] as Uint8Array)).toBe(1);
   });
 
+  it("builds only the samples a window asks for, as a filter of the whole would", () => {
+    const all = decodeChunk(joined);
+    const ts = all.map((s) => s.ts);
+    const bound = fc.option(fc.constantFrom(...ts, (ts[0] as number) - 1, 0, 2 ** 52), {
+      nil: undefined,
+    });
+    const window = fc.record({
+      lower: bound,
+      upper: bound,
+      limit: fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }),
+      fromEnd: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(window, (w) => {
+        const inside = all.filter(
+          (s) => s.ts >= (w.lower ?? Number.NEGATIVE_INFINITY) && s.ts <= (w.upper ?? Infinity),
+        );
+        const limit = w.limit ?? inside.length;
+        const want = w.fromEnd
+          ? inside.slice(Math.max(0, inside.length - limit))
+          : inside.slice(0, limit);
+        expect(decodeChunk(joined, w)).toEqual(want);
+      }),
+    );
+  });
+
   it("rejects a chunk whose later frame is damaged or cut short", () => {
     const cut = joined.subarray(0, joined.length - 1);
     expect(() => decodeChunk(cut)).toThrow(ChunkFormatError);
