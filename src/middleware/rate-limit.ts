@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app";
 import { ApiError } from "../errors";
-import { bearerToken } from "./auth";
+import { bearerToken, tokenDigest } from "./auth";
 
 /** Seconds until a limited client should retry: the limiters' period (wrangler.toml). */
 const RETRY_AFTER_S = 10;
@@ -9,7 +9,7 @@ const RETRY_AFTER_S = 10;
 async function keyOf(token: string | undefined, ip: string): Promise<string> {
   if (!token) return `ip:${ip}`;
   // The limiter sees a digest, never the token itself.
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  const hash = await tokenDigest(token);
   const hex = [...new Uint8Array(hash).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0"));
   return `token:${hex.join("")}`;
 }
