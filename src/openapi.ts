@@ -21,6 +21,7 @@ import {
   Tracks,
 } from "./schemas/responses";
 import { SeriesId, TelemetryBatch, TelemetryPost, TelemetryRecord } from "./schemas/telemetry";
+import { LiveQuery } from "./session/live";
 import { VERSION } from "./version";
 
 /**
@@ -181,6 +182,20 @@ export function openApiDocument(serverUrl?: string) {
             },
             "404": error("No such session"),
             ...errors,
+          },
+        },
+      },
+      "/api/v1/sessions/{session_id}/live": {
+        get: {
+          summary: "Live telemetry over a WebSocket (send Upgrade: websocket)",
+          description:
+            "On join a snapshot of the recent samples and laps, then every stored batch and lap as JSON messages with sequence numbers; `since` resumes after a reconnect. The read token (when one is configured) goes in `token` or as the subprotocols `bearer, <token>`, since browsers cannot set headers on a WebSocket. A session past its subscriber limit closes the socket with 1013 (try again later). Protocol: docs/ARCHITECTURE.md, Live.",
+          parameters: [...sessionPath, ...parameters(LiveQuery, "query")],
+          responses: {
+            "101": { description: "Switching protocols: the socket is open" },
+            "400": error("Not a WebSocket upgrade, or an invalid option"),
+            "401": error("Missing or unknown read token"),
+            "429": error("Rate limited; see Retry-After"),
           },
         },
       },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/router";
 import { api, getJson } from "../helpers/api";
 
 // biome-ignore lint/suspicious/noExplicitAny: walking a JSON document of known shape
@@ -30,6 +31,22 @@ describe("API documentation", () => {
       (p: Json) => p.name === "limit",
     );
     expect(limit.schema).toMatchObject({ maximum: 10000, default: 100 });
+  });
+
+  it("documents every API route the app serves", async () => {
+    const { body } = await getJson<Json>("/api/v1/openapi.json");
+    const served = createApp()
+      // Every API route but the document itself.
+      .routes.filter(
+        (r) =>
+          r.path.startsWith("/api/v1/") && r.method !== "ALL" && r.path !== "/api/v1/openapi.json",
+      )
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    const documented = Object.entries(body.paths).flatMap(([path, item]) =>
+      Object.keys(item as Json).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(served.length).toBeGreaterThan(10);
+    expect(documented).toEqual(expect.arrayContaining([...new Set(served)]));
   });
 
   it("serves a readable reference page at /docs", async () => {
