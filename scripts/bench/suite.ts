@@ -222,11 +222,12 @@ export async function readRound(
   o: SuiteOptions,
 ) {
   const lastSession = Math.max(0, Math.ceil(total / PER_SESSION) - 1);
-  // The history page starts at the middle stored sample, so it is a full page at every size.
-  const middle = Math.floor(total / 2);
+  // The history page starts at the same place at every size: half-way through the first lap of
+  // the middle session, inside a compacted lap, with history on both sides once there is more
+  // than one session. Only the size of the history around it changes.
+  const halfLap = Math.floor(tape.channels.length / tape.lapsPerTape / 2);
   const mid = new Date(
-    sessionStart(Math.floor(middle / PER_SESSION)) +
-      Math.round(((middle % PER_SESSION) * 1000) / tape.hz),
+    sessionStart(Math.floor(lastSession / 2)) + Math.round((halfLap * 1000) / tape.hz),
   ).toISOString();
   const auth = { Authorization: `Bearer ${server.token}` };
   const reads: Record<string, string> = {
