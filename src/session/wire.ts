@@ -1,4 +1,4 @@
-import { CHANNEL_KINDS, CHANNEL_NAMES, type SampleValues } from "../schemas/telemetry";
+import { CHANNEL_NAMES, SAMPLE_ROW, type SampleValues } from "../schemas/telemetry";
 import type { IngestRequest } from "./types";
 
 /**
@@ -39,18 +39,13 @@ export function packSamples(samples: readonly SampleValues[]): Float64Array {
   return packed;
 }
 
-// Rows are cloned from one template so they share one fast shape (see ROW_TEMPLATE in codec.ts).
-const TEMPLATE: Record<string, number | null> = Object.fromEntries(
-  FIELDS.map((name) => [name, name !== "ts" && CHANNEL_KINDS[name] === "f32?" ? null : 0.5]),
-);
-
 export function unpackSamples(packed: Float64Array): SampleValues[] {
   if (packed.length % WIDTH !== 0) {
     throw new TypeError(`Packed samples of length ${packed.length} are not rows of ${WIDTH}`);
   }
   const rows = new Array<SampleValues>(packed.length / WIDTH);
   for (let i = 0; i < rows.length; i++) {
-    const row = { ...TEMPLATE };
+    const row: Record<string, number | null> = { ...SAMPLE_ROW };
     for (let k = 0; k < WIDTH; k++) {
       const v = packed[i * WIDTH + k] as number;
       row[FIELDS[k] as string] = Number.isNaN(v) ? null : v;

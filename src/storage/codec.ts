@@ -1,6 +1,6 @@
 import { deflateRawSync } from "node:zlib";
 import { inflateSync } from "fflate";
-import { CHANNEL_KINDS, CHANNEL_NAMES, type SampleValues } from "../schemas/telemetry";
+import { CHANNEL_KINDS, CHANNEL_NAMES, SAMPLE_ROW, type SampleValues } from "../schemas/telemetry";
 
 /*
  * A chunk is a run of samples of one driver: one or more frames, each holding the samples that
@@ -520,20 +520,12 @@ interface FrameColumns {
   channels: ArrayLike<number | null>[];
 }
 
-// Rows are cloned from one template so they share one shape. Object.fromEntries makes a
-// fast-properties object; adding 23 keys one by one would leave it (and every clone) a slow
-// dictionary, which made decoding five times slower.
-const ROW_TEMPLATE: Record<string, number | null> = Object.fromEntries([
-  ["ts", 0.5],
-  ...CHANNEL_NAMES.map((name) => [name, CHANNEL_KINDS[name] === "f32?" ? null : 0.5]),
-]);
-
 /** Sample objects for the given indices of a frame, built column by column (a store to one
  * named field at a time stays fast; one row's 23 different fields at a time does not). */
 function rowsAt(frame: FrameColumns, indices: readonly number[]): SampleValues[] {
   const rows = new Array<Record<string, number | null>>(indices.length);
   for (let j = 0; j < indices.length; j++) {
-    rows[j] = { ...ROW_TEMPLATE, ts: frame.ts[indices[j] as number] as number };
+    rows[j] = { ...SAMPLE_ROW, ts: frame.ts[indices[j] as number] as number };
   }
   CHANNEL_NAMES.forEach((name, k) => {
     const column = frame.channels[k] as ArrayLike<number | null>;
