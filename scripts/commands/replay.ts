@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
 import { sessionSummary } from "../../src/ibt";
 import { resolveEndpoint } from "../lib/config";
-import { colorFor, guard } from "../lib/exit";
+import { colorFor, guard, onInterrupt } from "../lib/exit";
 import { validateAll } from "../lib/flags";
 import { count } from "../lib/format";
 import { IbtConverter } from "../lib/ibt-convert";
@@ -78,19 +78,7 @@ async function replay(args: ParsedArgs<typeof replayArgs>, { file }: OpenRecordi
     () => resolveEndpoint(args),
   );
 
-  // First Ctrl+C: stop sending, flush the samples already due, print the summary.
-  // Second Ctrl+C: quit at once.
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) {
-      progress.stop();
-      process.exit(130);
-    }
-    progress.note("Stopping: flushing the batch in flight (Ctrl+C again to quit now)");
-    controller.abort();
-  };
 
   let problems = 0;
   const onEvent = (event: ReplayEvent) => {
@@ -131,12 +119,12 @@ async function replay(args: ParsedArgs<typeof replayArgs>, { file }: OpenRecordi
       `session ${plan.sessionId}`,
   });
   progress.start();
-  process.on("SIGINT", onSigint);
+  const release = onInterrupt(controller, progress, "the batch in flight");
   let result: Awaited<typeof run.done>;
   try {
     result = await run.done;
   } finally {
-    process.off("SIGINT", onSigint);
+    release();
     progress.stop();
   }
 

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { resolveEndpoint } from "../lib/config";
-import { colorFor, guard } from "../lib/exit";
+import { colorFor, guard, onInterrupt } from "../lib/exit";
 import { validateAll } from "../lib/flags";
 import { planSimulation } from "../lib/plan";
 import { createProgress } from "../lib/progress";
@@ -26,19 +26,7 @@ export default defineCommand({
       const trackName = getTrack(plan.track).name;
       const carClass = CAR_CLASSES[plan.car].name;
 
-      // First Ctrl+C: stop sending new batches, flush those in flight, print the summary.
-      // Second Ctrl+C: quit at once.
       const controller = new AbortController();
-      let interrupts = 0;
-      const onSigint = () => {
-        interrupts++;
-        if (interrupts > 1) {
-          progress.stop();
-          process.exit(130);
-        }
-        progress.note("Stopping: flushing the batches in flight (Ctrl+C again to quit now)");
-        controller.abort();
-      };
 
       const run = startSimulation({
         url,
@@ -70,11 +58,11 @@ export default defineCommand({
           `${plan.laps} ${plan.laps === 1 ? "lap" : "laps"} · ${plan.hz} Hz · ${pace} → ${url} · session ${plan.sessionId}`,
       });
       progress.start();
-      process.on("SIGINT", onSigint);
+      const release = onInterrupt(controller, progress, "the batches in flight");
       try {
         await run.done;
       } finally {
-        process.off("SIGINT", onSigint);
+        release();
         progress.stop();
       }
 

@@ -28,3 +28,27 @@ export async function guard(command: string, body: () => Promise<void>): Promise
 export function colorFor(stream: { isTTY?: boolean }): boolean {
   return stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb";
 }
+
+/**
+ * Ctrl+C while a command sends: the first aborts `controller` (no new batches; `inFlight`, the
+ * ones already sent, are flushed and the summary printed); a second quits at once. Returns the
+ * function that removes the handler.
+ */
+export function onInterrupt(
+  controller: AbortController,
+  progress: { note(message: string): void; stop(): void },
+  inFlight: string,
+): () => void {
+  let interrupts = 0;
+  const handler = () => {
+    interrupts++;
+    if (interrupts > 1) {
+      progress.stop();
+      process.exit(130);
+    }
+    progress.note(`Stopping: flushing ${inFlight} (Ctrl+C again to quit now)`);
+    controller.abort();
+  };
+  process.on("SIGINT", handler);
+  return () => process.off("SIGINT", handler);
+}
