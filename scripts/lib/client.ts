@@ -162,6 +162,27 @@ export function createClient(opts: ClientOptions) {
       const path = `/api/v1/sessions/${encodeURIComponent(sessionId)}/telemetry`;
       return post(path, batch, BatchAck, headers, options.onRetry);
     },
+    /**
+     * `GET /api/v1/sessions/{session}`: the session's stored sample count, 0 for a session the
+     * server does not know yet, null when it cannot tell (no retries: a check, not a write).
+     */
+    async storedSamples(sessionId: string): Promise<number | null> {
+      const headers: Record<string, string> = opts.token
+        ? { Authorization: `Bearer ${opts.token}` }
+        : {};
+      try {
+        const path = `${base}/api/v1/sessions/${encodeURIComponent(sessionId)}`;
+        const res = await doFetch(new Request(path, { headers }));
+        if (res.status === 404) {
+          await res.body?.cancel();
+          return 0;
+        }
+        const body = (await res.json().catch(() => null)) as { sample_count?: unknown } | null;
+        return res.ok && typeof body?.sample_count === "number" ? body.sample_count : null;
+      } catch {
+        return null;
+      }
+    },
     /** `POST /api/v1/telemetry`: one sample. */
     postSample(
       sample: TelemetrySampleInput,

@@ -1,6 +1,6 @@
 import type { IbtFile } from "../../src/ibt";
 import { idempotencyKey, sleepUnlessAborted } from "./batches";
-import { ClientError, createClient, type FetchLike, type RetryPolicy } from "./client";
+import { ClientError, type ClientOptions, createClient } from "./client";
 import { noCounts, type ReplayBatch, type ReplayCounts, replayBatches } from "./ibt-batches";
 import type { SampleProblem } from "./ibt-convert";
 import { LapWatch, type RecordedLap } from "./ibt-laps";
@@ -16,15 +16,10 @@ import { type CarProgress, carProgress, RunStats } from "./stats";
  * its series key (session, driver, recorded millisecond) and every batch its Idempotency-Key.
  */
 
-export interface ReplayOptions {
+/** The transport fields (url, token, fetch, retry, sleep) are the client's, passed on as they are. */
+export interface ReplayOptions extends Omit<ClientOptions, "random"> {
   file: IbtFile;
   meta: RecordingMeta;
-  url: string;
-  token?: string;
-  fetch?: FetchLike;
-  retry?: Partial<RetryPolicy>;
-  /** Waits between retries (tests make it instant). */
-  sleep?: (ms: number) => Promise<void>;
   sessionId: string;
   driverId: string;
   batchMs: number;
@@ -65,9 +60,8 @@ export interface Replay {
 /** Starts a replay; `stats` is live while `done` is pending (the progress display reads it). */
 export function startReplay(opts: ReplayOptions): Replay {
   const { driverId } = opts;
-  const doFetch: FetchLike = opts.fetch ?? ((req) => globalThis.fetch(req));
-  const { url, token, retry, sleep } = opts;
-  const client = createClient({ url, token, retry, sleep, fetch: doFetch });
+  const { url, token, fetch, retry, sleep } = opts;
+  const client = createClient({ url, token, fetch, retry, sleep });
   const emit = opts.onEvent ?? (() => {});
   const stats = new RunStats([carProgress(driverId, opts.meta.carName)], performance.now());
   const car = stats.cars[0] as CarProgress;
@@ -91,7 +85,7 @@ export function startReplay(opts: ReplayOptions): Replay {
       if (opts.signal?.aborted) break;
       t0 ??= batch.firstTs;
       if (!sessions.has(batch.sessionId)) {
-        const before = await storedSamples(batch.sessionId);
+        const before = await client.storedSamples(batch.sessionId);
         sessions.set(batch.sessionId, { ...tally(batch), before });
       }
       let samples = batch.samples;
@@ -107,7 +101,7 @@ export function startReplay(opts: ReplayOptions): Replay {
     }
     // The recording ended (or the replay stopped): a lap still awaiting its time has none.
     for (const lap of watch.finish()) recordLap(lap);
-    for (const s of sessions.values()) s.after = await storedSamples(s.sessionId);
+    for (const s of sessions.values()) s.after = await client.storedSamples(s.sessionId);
   }
 
   async function send(batch: ReplayBatch, samples: ReplayBatch["samples"]): Promise<boolean> {
@@ -175,26 +169,6 @@ export function startReplay(opts: ReplayOptions): Replay {
     stats.errors++;
     emit({ type: "error", driverId, message, samples });
     return false;
-  }
-
-  /** The session's stored sample count: 0 for a session the server does not know yet. */
-  async function storedSamples(sessionId: string): Promise<number | null> {
-    const base = opts.url.replace(/\/+$/, "");
-    const headers: Record<string, string> = opts.token
-      ? { Authorization: `Bearer ${opts.token}` }
-      : {};
-    try {
-      const path = `${base}/api/v1/sessions/${encodeURIComponent(sessionId)}`;
-      const res = await doFetch(new Request(path, { headers }));
-      if (res.status === 404) {
-        await res.body?.cancel();
-        return 0;
-      }
-      const body = (await res.json().catch(() => null)) as { sample_count?: unknown } | null;
-      return res.ok && typeof body?.sample_count === "number" ? body.sample_count : null;
-    } catch {
-      return null;
-    }
   }
 
   // Starts on the next microtask, so a caller can attach its display to `stats` first.

@@ -3,7 +3,7 @@ import type { ClassId } from "../sim/cars";
 import { type CarSimulation, createCarSimulation, type SimSample } from "../sim/generator";
 import type { TrackId } from "../sim/tracks";
 import { idempotencyKey, requestEnd, sleepUnlessAborted } from "./batches";
-import { ClientError, createClient, type FetchLike, type RetryPolicy } from "./client";
+import { ClientError, type ClientOptions, createClient } from "./client";
 import { issuePath } from "./format";
 import { type CarProgress, carProgress, RunStats } from "./stats";
 
@@ -15,13 +15,8 @@ import { type CarProgress, carProgress, RunStats } from "./stats";
  * workerd end-to-end test runs it against the Worker's own fetch.
  */
 
-export interface RunOptions {
-  url: string;
-  token?: string;
-  fetch?: FetchLike;
-  retry?: Partial<RetryPolicy>;
-  /** Waits between retries (tests make it instant). */
-  sleep?: (ms: number) => Promise<void>;
+/** The transport fields (url, token, fetch, retry, sleep) are the client's, passed on as they are. */
+export interface RunOptions extends Omit<ClientOptions, "random"> {
   sessionId: string;
   sessionType: string;
   track: TrackId;
