@@ -1,13 +1,12 @@
 import { basename } from "node:path";
 import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
-import { sessionSummary } from "../../src/ibt";
 import { resolveEndpoint } from "../lib/config";
 import { colorFor, guard, onInterrupt } from "../lib/exit";
 import { validateAll } from "../lib/flags";
 import { count } from "../lib/format";
 import { IbtConverter } from "../lib/ibt-convert";
 import { type OpenRecording, openRecording, reportRecordingErrors } from "../lib/ibt-file";
-import { recordingMeta } from "../lib/ibt-meta";
+import { recordingMeta, sessionTypeOf } from "../lib/ibt-meta";
 import { planReplay } from "../lib/ibt-plan";
 import { type ReplayEvent, startReplay } from "../lib/ibt-replay";
 import { formatReplaySummary, replaySummary } from "../lib/ibt-summary";
@@ -107,7 +106,12 @@ async function replay(args: ParsedArgs<typeof replayArgs>, { file }: OpenRecordi
   });
   const seconds = (file.diskHeader.endTime - file.diskHeader.startTime).toFixed(1);
   const pace = Number.isFinite(plan.speedup) ? `×${plan.speedup}` : "max speed";
-  const type = (await sessionSummary(file)).sessionType ?? "unknown session";
+  // The type the samples are sent with: that of the session the recording starts in.
+  const firstSession =
+    file.sampleCount > 0 && file.variable("SessionNum")
+      ? Number((await file.sample(0)).get("SessionNum"))
+      : undefined;
+  const type = sessionTypeOf(meta, firstSession);
   const progress = createProgress({
     out: process.stderr,
     stats: run.stats,

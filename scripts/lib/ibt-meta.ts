@@ -1,4 +1,4 @@
-import type { IbtFile } from "../../src/ibt";
+import { type IbtFile, recordingInfo } from "../../src/ibt";
 
 /**
  * What a recording's session YAML and headers say about who drove what, where and when, in the
@@ -29,13 +29,6 @@ export interface RecordingMeta {
 /** Used when a recording does not say. */
 export const UNKNOWN = { track: "Unknown track", car: "Unknown car", session: "Unknown" };
 
-type Dict = Record<string, unknown>;
-const dict = (value: unknown): Dict | undefined =>
-  value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Dict)
-    : undefined;
-const list = (value: unknown): Dict[] =>
-  Array.isArray(value) ? value.map(dict).filter((item) => item !== undefined) : [];
 // Names such as "911" parse as numbers; the wire wants text. Long names are cut to the wire's 128.
 const text = (value: unknown): string | undefined => {
   if (typeof value !== "string" && typeof value !== "number") return undefined;
@@ -47,14 +40,11 @@ const int = (value: unknown): number | undefined =>
 
 /** Reads the metadata of an opened recording (no sample is read). */
 export function recordingMeta(file: IbtFile): RecordingMeta {
-  const info = file.sessionInfo;
-  const weekend = dict(info.WeekendInfo);
-  const driverInfo = dict(info.DriverInfo);
-  const carIdx = int(driverInfo?.DriverCarIdx);
-  const driver = list(driverInfo?.Drivers).find((d) => d.CarIdx === carIdx);
+  const { weekend, driverCarIdx, driver, sessions } = recordingInfo(file.sessionInfo);
+  const carIdx = int(driverCarIdx);
 
   const sessionTypes = new Map<number, string>();
-  for (const s of list(dict(info.SessionInfo)?.Sessions)) {
+  for (const s of sessions) {
     const num = int(s.SessionNum);
     const type = text(s.SessionType);
     if (num !== undefined && type !== undefined) sessionTypes.set(num, type.slice(0, 64));

@@ -8,7 +8,7 @@ export type { SampleRange } from "./reader";
 export { DEFAULT_BATCH, IbtFile, openIbt } from "./reader";
 export { IbtBatch, IbtSample } from "./sample";
 export type { SessionInfo } from "./session-info";
-export { sanitiseSessionYaml } from "./session-info";
+export { recordingInfo, sanitiseSessionYaml } from "./session-info";
 export type { ByteSource } from "./source";
 export { memorySource } from "./source";
 export type { SessionSummary } from "./summary";

@@ -60,3 +60,35 @@ export function parseSessionInfo(bytes: Uint8Array, offset: number): SessionInfo
   }
   return info as SessionInfo;
 }
+
+type Dict = Record<string, unknown>;
+
+/** A mapping of the session info, or undefined for anything else. */
+const infoDict = (value: unknown): Dict | undefined =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Dict)
+    : undefined;
+
+/** The mappings of a session-info sequence (anything else is skipped). */
+const infoList = (value: unknown): Dict[] =>
+  Array.isArray(value) ? value.map(infoDict).filter((item) => item !== undefined) : [];
+
+/**
+ * What describes a recording: WeekendInfo, the recording driver's entry (the DriverInfo.Drivers
+ * entry whose CarIdx is DriverInfo.DriverCarIdx) and the sessions SessionInfo lists.
+ */
+export function recordingInfo(info: SessionInfo): {
+  weekend: Dict | undefined;
+  driverCarIdx: unknown;
+  driver: Dict | undefined;
+  sessions: Dict[];
+} {
+  const driverInfo = infoDict(info.DriverInfo);
+  const driverCarIdx = driverInfo?.DriverCarIdx;
+  return {
+    weekend: infoDict(info.WeekendInfo),
+    driverCarIdx,
+    driver: infoList(driverInfo?.Drivers).find((d) => d.CarIdx === driverCarIdx),
+    sessions: infoList(infoDict(info.SessionInfo)?.Sessions),
+  };
+}

@@ -1,4 +1,5 @@
 import type { IbtFile } from "./reader";
+import { recordingInfo } from "./session-info";
 
 /** Who drove what, where and when: the facts a recording's listing needs. */
 export interface SessionSummary {
@@ -19,14 +20,6 @@ export interface SessionSummary {
   sampleCount: number;
 }
 
-type Dict = Record<string, unknown>;
-
-const dict = (value: unknown): Dict | undefined =>
-  value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Dict)
-    : undefined;
-const list = (value: unknown): Dict[] =>
-  Array.isArray(value) ? value.map(dict).filter((item) => item !== undefined) : [];
 // Names such as "911" or "1" parse as numbers; a summary wants them as text.
 const text = (value: unknown): string | undefined =>
   typeof value === "string" || typeof value === "number" ? String(value) : undefined;
@@ -37,13 +30,7 @@ const text = (value: unknown): string | undefined =>
  * sample (a recording can run on into the next session), else the only session listed.
  */
 export async function sessionSummary(file: IbtFile): Promise<SessionSummary> {
-  const info = file.sessionInfo;
-  const weekend = dict(info.WeekendInfo);
-  const driverInfo = dict(info.DriverInfo);
-  const carIdx = driverInfo?.DriverCarIdx;
-  const driver = list(driverInfo?.Drivers).find((d) => d.CarIdx === carIdx);
-
-  const sessions = list(dict(info.SessionInfo)?.Sessions);
+  const { weekend, driver, sessions } = recordingInfo(file.sessionInfo);
   let session = sessions.length === 1 ? sessions[0] : undefined;
   if (file.sampleCount > 0 && file.variable("SessionNum")) {
     const sessionNum = (await file.sample(0)).get("SessionNum");
