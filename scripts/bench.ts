@@ -194,6 +194,20 @@ function printTable(result: {
       "ms",
     );
   }
+  const cpuRows = (["health", "live", "bulk"] as const).filter((k) => R[0]?.[k].cpu);
+  if (cpuRows.length > 0) {
+    console.log("\nCPU per request, ms (median): where the two cores go");
+    console.log(
+      `${"".padEnd(16)}${["Worker runtime", "dev proxy", "wrangler", "load generator", "total"].map((h) => h.padStart(16)).join("")}`,
+    );
+    for (const k of cpuRows) {
+      const cell = (role: "worker" | "proxy" | "wrangler" | "client" | "total") =>
+        f(m(R.map((r) => r[k].cpu?.[role] ?? Number.NaN)).median, 2).padStart(16);
+      console.log(
+        `${k.padEnd(16)}${cell("worker")}${cell("proxy")}${cell("wrangler")}${cell("client")}${cell("total")}`,
+      );
+    }
+  }
   console.log("\nreads (median latency, ms)");
   const sizes = Object.keys(result.reads);
   console.log(

@@ -2,12 +2,15 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cpuSnapshot } from "./cpu";
 
 /** A `wrangler dev` started for a benchmark, with its own empty local state. */
 export interface BenchServer {
   url: string;
   token: string;
   persistDir: string;
+  /** CPU used so far by the server's processes and the load generator (null off Linux). */
+  cpu(): ReturnType<typeof cpuSnapshot>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +89,7 @@ export async function startServer(port: number): Promise<BenchServer> {
     url,
     token: TOKEN,
     persistDir,
+    cpu: () => (child.pid === undefined ? null : cpuSnapshot(child.pid, port)),
     async stop() {
       process.off("exit", onExit);
       process.off("SIGINT", onSignal);

@@ -2,6 +2,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { sqliteCeiling } from "./ceiling";
+import { cpuPerRequest } from "./cpu";
 import { type LoadResult, runLoad } from "./load";
 import type { BenchServer } from "./server";
 import { batchJson, batchRequest, recordTape, type SampleTape } from "./workloads";
@@ -46,12 +47,12 @@ export async function writeRound(server: BenchServer, tape: SampleTape, o: Suite
   // Start each round from a quiet server: compactions left by the last one would slow this one.
   await settle(server.persistDir);
   const rep = ++sessionSerial;
-  const health = await runLoad({
+  const health = await withCpu(server, {
     clients: o.clients,
     durationMs: o.seconds * 1000,
     request: () => new Request(`${server.url}/api/v1/health`),
   });
-  const live = await runLoad({
+  const live = await withCpu(server, {
     clients: o.clients,
     durationMs: o.seconds * 1000,
     request: (c, i) =>
@@ -62,7 +63,7 @@ export async function writeRound(server: BenchServer, tape: SampleTape, o: Suite
         batchJson(tape, "car", i * 60, 60, BASE_MS),
       ),
   });
-  const bulk = await runLoad({
+  const bulk = await withCpu(server, {
     clients: Math.max(2, o.clients / 2),
     durationMs: o.seconds * 1000,
     request: (c, i) =>
@@ -98,6 +99,13 @@ export async function writeRound(server: BenchServer, tape: SampleTape, o: Suite
     ceilingRowsPerSecond: ceiling,
     realtime,
   };
+}
+
+/** A load, with the CPU time each process spent per request while it ran. */
+async function withCpu(server: BenchServer, load: Parameters<typeof runLoad>[0]) {
+  const before = server.cpu();
+  const result = await runLoad(load);
+  return { ...result, cpu: cpuPerRequest(before, server.cpu(), result.requests) };
 }
 
 /** `cars` cars at 60 Hz in real time, one 1 s batch each per second, with a health probe. */
