@@ -4,6 +4,7 @@ import { createDb, type Db } from "../db/client";
 import { type Lap, type LapEvent, LapTracker } from "../domain/laps";
 import { log } from "../log";
 import { formatTimestamp, type SampleValues } from "../schemas/telemetry";
+import { runBatch, type Statement } from "../storage/batch";
 import {
   checkAppends,
   type DriverWritePlan,
@@ -13,7 +14,6 @@ import {
   planDriverWrite,
   planLapCompaction,
   planPurge,
-  type Statement,
 } from "../storage/chunks";
 import { decodeChunk, encodeChunk } from "../storage/codec";
 import {
@@ -220,7 +220,7 @@ export class SessionDO extends DurableObject<Env> {
       for (;;) {
         const step = await planDeleteBefore(this.db, key, before);
         if (step.statements.length > 0) {
-          await this.db.batch(step.statements as [Statement, ...Statement[]]);
+          await runBatch(this.db, step.statements);
         }
         deleted += step.deleted;
         if (!step.more) break;
@@ -409,7 +409,7 @@ export class SessionDO extends DurableObject<Env> {
     if (plans.length === 0) return { inserted, rows };
     const totals = this.#totals(plans.map((p) => ({ hot: p.w.hot, added: p.plan.inserted })));
     statements.push(upsertSession(this.db, meta, totals, now));
-    const results = await this.db.batch(statements as [Statement, ...Statement[]]);
+    const results = await runBatch(this.db, statements);
     checkAppends(statements, results);
     for (const r of results as { meta?: { rows_written?: number; rows_read?: number } }[]) {
       rows.written += r.meta?.rows_written ?? 0;
@@ -505,7 +505,7 @@ export class SessionDO extends DurableObject<Env> {
           statements.push(upsertLap(this.db, meta.sessionId, driverId, lap, now));
       }
       statements.push(upsertSession(this.db, meta, this.#totals([]), now));
-      checkAppends(statements, await this.db.batch(statements as [Statement, ...Statement[]]));
+      checkAppends(statements, await runBatch(this.db, statements));
 
       const lastSeq = (rows[rows.length - 1] as { seq: number }).seq;
       this.ctx.storage.sql.exec("DELETE FROM queue WHERE seq <= ?", lastSeq);
@@ -549,7 +549,7 @@ export class SessionDO extends DurableObject<Env> {
       while (outcome.chunks < maxChunks) {
         const step = await planPurge(this.db, meta.sessionId, cutoff, maxChunks - outcome.chunks);
         if (step.statements.length === 0) break;
-        await this.db.batch(step.statements as [Statement, ...Statement[]]);
+        await runBatch(this.db, step.statements);
         outcome.samples += step.samples;
         outcome.chunks += step.chunks;
         for (const d of step.drivers) touched.add(d);
@@ -630,7 +630,7 @@ export class SessionDO extends DurableObject<Env> {
     else statements.push(upsertSession(this.db, meta, this.#totals([]), now));
     statements.push(...pruneCatalog(this.db));
     const lapsBefore = (await loadLaps(this.db, meta.sessionId)).length;
-    await this.db.batch(statements as [Statement, ...Statement[]]);
+    await runBatch(this.db, statements);
 
     if (sessionRemoved) {
       // Nothing left: forget the session entirely, so it cannot come back from this object.
@@ -682,7 +682,7 @@ export class SessionDO extends DurableObject<Env> {
       try {
         const key = { sessionId: meta.sessionId, driverId: job.driverId };
         const statements = await planLapCompaction(this.db, key, job.lap);
-        if (statements.length > 0) await this.db.batch(statements as [Statement, ...Statement[]]);
+        if (statements.length > 0) await runBatch(this.db, statements);
       } catch (err) {
         log.warn("compaction failed", {
           session_id: meta.sessionId,

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { type ChunkRow, chunks } from "../db/schema";
 import type { SampleValues } from "../schemas/telemetry";
+import { prepared, type Statement } from "./batch";
 import { decodeChunk, encodeChunk, frameCount } from "./codec";
 
 /**
@@ -39,8 +39,6 @@ export interface OpenChunk {
   /** Its stored size in bytes. */
   bytes: number;
 }
-
-export type Statement = BatchItem<"sqlite">;
 
 /** What storing a driver's samples takes, and what it found already stored. */
 export interface DriverWritePlan {
@@ -158,6 +156,41 @@ function wholeChunks(db: Db, key: SeriesKey, samples: readonly SampleValues[], n
 /** Appends issued by this module, whose results `checkAppends` checks. */
 const appends = new WeakSet<object>();
 
+/** Every live request appends, so this statement's SQL is built once. */
+const frameAppend = prepared<
+  | "frame"
+  | "lastTs"
+  | "sampleCount"
+  | "lapFirst"
+  | "lapLast"
+  | "now"
+  | "sessionId"
+  | "driverId"
+  | "seenFirstTs"
+  | "seenLastTs"
+  | "seenCount"
+>((db, p) =>
+  db
+    .update(chunks)
+    .set({
+      data: sql`CAST(${chunks.data} || ${p("frame")} AS BLOB)`,
+      lastTs: p("lastTs"),
+      sampleCount: p("sampleCount"),
+      lapFirst: p("lapFirst"),
+      lapLast: p("lapLast"),
+      ingestedAt: p("now"),
+    })
+    .where(
+      and(
+        eq(chunks.sessionId, p("sessionId")),
+        eq(chunks.driverId, p("driverId")),
+        eq(chunks.firstTs, p("seenFirstTs")),
+        eq(chunks.lastTs, p("seenLastTs")),
+        eq(chunks.sampleCount, p("seenCount")),
+      ),
+    ),
+);
+
 /**
  * Appends `frame` (encoded samples newer than the chunk's last) to a stored chunk whose content
  * becomes `content`: only if the row is still the one `stored` describes.
@@ -170,28 +203,20 @@ function appendFrame(
   frame: Uint8Array,
   now: number,
 ): Statement {
-  const first = stored.samples[0] as SampleValues;
-  const last = stored.samples[stored.samples.length - 1] as SampleValues;
   const laps = lapRange(content);
-  const statement = db
-    .update(chunks)
-    .set({
-      data: sql`CAST(${chunks.data} || ${frame} AS BLOB)`,
-      lastTs: (content[content.length - 1] as SampleValues).ts,
-      sampleCount: content.length,
-      lapFirst: laps.first,
-      lapLast: laps.last,
-      ingestedAt: now,
-    })
-    .where(
-      and(
-        eq(chunks.sessionId, key.sessionId),
-        eq(chunks.driverId, key.driverId),
-        eq(chunks.firstTs, first.ts),
-        eq(chunks.lastTs, last.ts),
-        eq(chunks.sampleCount, stored.samples.length),
-      ),
-    );
+  const statement = frameAppend(db, {
+    frame,
+    lastTs: (content[content.length - 1] as SampleValues).ts,
+    sampleCount: content.length,
+    lapFirst: laps.first,
+    lapLast: laps.last,
+    now,
+    sessionId: key.sessionId,
+    driverId: key.driverId,
+    seenFirstTs: (stored.samples[0] as SampleValues).ts,
+    seenLastTs: (stored.samples[stored.samples.length - 1] as SampleValues).ts,
+    seenCount: stored.samples.length,
+  });
   appends.add(statement);
   return statement;
 }

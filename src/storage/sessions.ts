@@ -2,7 +2,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { cars, chunks, laps, sessionDrivers, sessions, tracks } from "../db/schema";
 import type { Lap } from "../domain/laps";
-import { driverTotals, type Statement } from "./chunks";
+import { prepared, type Statement } from "./batch";
+import { driverTotals } from "./chunks";
 
 /**
  * Session-level rows: the session itself, its drivers, the track/car catalog and the lap
@@ -21,34 +22,51 @@ export interface SessionTotals {
   lastTs: number | null;
 }
 
-/** Creates the session row or updates its totals (the session object's counts are exact). */
+const sessionUpsert = prepared<
+  "sessionId" | "trackName" | "sessionType" | "sampleCount" | "firstTs" | "lastTs" | "now"
+>((db, p) =>
+  db
+    .insert(sessions)
+    .values({
+      sessionId: p("sessionId"),
+      trackName: p("trackName"),
+      sessionType: p("sessionType"),
+      sampleCount: p("sampleCount"),
+      firstTs: p("firstTs"),
+      lastTs: p("lastTs"),
+      createdAt: p("now"),
+      updatedAt: p("now"),
+    })
+    .onConflictDoUpdate({
+      target: sessions.sessionId,
+      set: {
+        sampleCount: p("sampleCount"),
+        firstTs: p("firstTs"),
+        lastTs: p("lastTs"),
+        updatedAt: p("now"),
+      },
+    }),
+);
+
+/**
+ * Creates the session row or updates its totals (the session object's counts are exact). Every
+ * ingest request runs it, so its SQL is built once.
+ */
 export function upsertSession(
   db: Db,
   meta: SessionMeta,
   totals: SessionTotals,
   now: number,
 ): Statement {
-  return db
-    .insert(sessions)
-    .values({
-      sessionId: meta.sessionId,
-      trackName: meta.trackName,
-      sessionType: meta.sessionType,
-      sampleCount: totals.sampleCount,
-      firstTs: totals.firstTs,
-      lastTs: totals.lastTs,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoUpdate({
-      target: sessions.sessionId,
-      set: {
-        sampleCount: totals.sampleCount,
-        firstTs: totals.firstTs,
-        lastTs: totals.lastTs,
-        updatedAt: now,
-      },
-    });
+  return sessionUpsert(db, {
+    sessionId: meta.sessionId,
+    trackName: meta.trackName,
+    sessionType: meta.sessionType,
+    sampleCount: totals.sampleCount,
+    firstTs: totals.firstTs,
+    lastTs: totals.lastTs,
+    now,
+  });
 }
 
 /** Records a driver of a session and the catalog entries for its track and car. */

@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { toSampleValues } from "../../src/domain/ingest";
 import { sessionStub } from "../../src/session/stub";
-import { CHUNK_MAX_BYTES, CHUNK_MAX_SAMPLES, planDriverWrite } from "../../src/storage/chunks";
+import { runBatch } from "../../src/storage/batch";
+import {
+  CHUNK_MAX_BYTES,
+  CHUNK_MAX_SAMPLES,
+  checkAppends,
+  planDriverWrite,
+} from "../../src/storage/chunks";
 import { frameCount } from "../../src/storage/codec";
 import { api, batchBody, post, series, uniqueId } from "../helpers/api";
 
@@ -84,16 +90,22 @@ describe("chunked history", () => {
       toSampleValues({ ...s, timestamp: undefined }, Date.parse(s.timestamp as string)),
     );
     const db = createDb(env.DB);
-    const key = { sessionId: uniqueId("s"), driverId: "d1" };
-    const open = { samples: [first as NonNullable<typeof first>], bytes: CHUNK_MAX_BYTES - 10 };
-    const verbs = (statements: unknown[]) =>
-      statements.map((s) => (s as { toSQL(): { sql: string } }).toSQL().sql.split(" ")[0]);
-    const full = await planDriverWrite(db, key, rest, open, 0);
-    expect(verbs(full.statements)).toEqual(["insert"]);
-    expect(full.open?.samples).toEqual(rest);
-    const roomy = await planDriverWrite(db, key, rest, { ...open, bytes: 1000 }, 0);
-    expect(verbs(roomy.statements)).toEqual(["update"]);
-    expect(roomy.open?.samples).toEqual([first, ...rest]);
+    // The driver's newest chunk holds `first`; the object believes it is `bytes` long.
+    const storeWith = async (bytes: number) => {
+      const key = { sessionId: uniqueId("s"), driverId: "d1" };
+      const seed = await planDriverWrite(db, key, [first as NonNullable<typeof first>], null, 0);
+      await runBatch(db, seed.statements);
+      const open = { samples: seed.open?.samples ?? [], bytes };
+      const plan = await planDriverWrite(db, key, rest, open, 0);
+      checkAppends(plan.statements, await runBatch(db, plan.statements));
+      return { plan, chunks: await chunkSizes(key.sessionId) };
+    };
+    const full = await storeWith(CHUNK_MAX_BYTES - 10);
+    expect(full.chunks.map((c) => c.n)).toEqual([1, 2]);
+    expect(full.plan.open?.samples).toEqual(rest);
+    const roomy = await storeWith(1000);
+    expect(roomy.chunks.map((c) => c.n)).toEqual([3]);
+    expect(roomy.plan.open?.samples).toEqual([first, ...rest]);
   });
 
   it("starts a new chunk when the lap changes or the chunk is full", async () => {
