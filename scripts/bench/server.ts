@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cpuSnapshot } from "./cpu";
@@ -17,15 +17,35 @@ export interface BenchServer {
 const TOKEN = "bench-token-0123456789abcdef0123456789abcdef";
 
 /**
+ * The bench's copy of wrangler.toml, beside it (its paths are relative to it), with the
+ * per-token write limit raised out of the way. The bench measures how much the server can
+ * ingest, and its clients share one token, which the shipped limit (1,000 writes per 10 s)
+ * refuses past 100 requests/s. The limiter is still called on every request, so its cost is
+ * measured; only its verdict changes.
+ */
+function writeBenchConfig(port: number): string {
+  const path = `.bench-wrangler-${port}.toml`;
+  const source = readFileSync("wrangler.toml", "utf8");
+  const raised = source.replace(
+    /(name = "WRITE_LIMITER"\s+namespace_id = "\d+"\s+simple = \{ limit = )\d+/,
+    (_, head: string) => `${head}1000000`,
+  );
+  if (raised === source) throw new Error("wrangler.toml: the WRITE_LIMITER binding was not found");
+  writeFileSync(path, raised);
+  return path;
+}
+
+/**
  * Starts `wrangler dev` on `port` with fresh local D1/Durable Object state, local trace recording
  * off (it costs one trace per SQL statement) and logs at warn, then waits for /health.
  */
 export async function startServer(port: number): Promise<BenchServer> {
   const persistDir = mkdtempSync(join(tmpdir(), "rustegrate-bench-"));
+  const config = writeBenchConfig(port);
   const env = { ...process.env, X_LOCAL_OBSERVABILITY: "false", CI: "true" };
   const migrate = spawnSync(
     "wrangler",
-    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
+    ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", persistDir],
     { env, encoding: "utf8" },
   );
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
@@ -33,6 +53,8 @@ export async function startServer(port: number): Promise<BenchServer> {
     "wrangler",
     [
       "dev",
+      "--config",
+      config,
       "--port",
       String(port),
       "--ip",
@@ -54,9 +76,12 @@ export async function startServer(port: number): Promise<BenchServer> {
   );
   // wrangler dev runs in its own process group (so it can be stopped with everything it
   // started); make sure it goes when the benchmark ends early, by Ctrl-C or a kill.
-  const onExit = () => killGroup(child);
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onExit = () => {
     killGroup(child);
+    rmSync(config, { force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    onExit();
     process.exit(signal === "SIGINT" ? 130 : 143);
   };
   process.on("exit", onExit);
@@ -94,7 +119,7 @@ export async function startServer(port: number): Promise<BenchServer> {
       process.off("exit", onExit);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      killGroup(child);
+      onExit();
       await new Promise((r) => setTimeout(r, 500));
       rmSync(persistDir, { recursive: true, force: true });
     },
