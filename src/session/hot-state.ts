@@ -3,7 +3,10 @@ import { formatTimestamp, type SampleValues } from "../schemas/telemetry";
 import type { OpenChunk } from "../storage/chunks";
 import type { DriverSummary, LapView } from "./types";
 
-/** What the session object persists per driver in its own storage after every write. */
+/**
+ * What the session object persists per driver in its own storage: after a write that changes
+ * more than D1 can give back (see SessionDO `#checkpointDue`), and after every queued write.
+ */
 export interface DriverRecord {
   driverId: string;
   carName: string;
@@ -37,6 +40,11 @@ export class DriverHot {
   open: OpenChunk | null | undefined = undefined;
   /** Samples accepted but still waiting for D1. */
   queued = 0;
+  /**
+   * `lastTs` when this driver's record was last persisted: its tracker state is as of that
+   * sample. What D1 stored after it was all fed to the tracker in order (see SessionDO).
+   */
+  persistedLastTs: number | null;
 
   constructor(record: DriverRecord) {
     this.driverId = record.driverId;
@@ -47,6 +55,7 @@ export class DriverHot {
     this.tracker = new LapTracker(record.tracker);
     for (const lap of record.laps) this.laps.set(lap.lap, lap);
     this.registered = record.registered;
+    this.persistedLastTs = record.lastTs;
   }
 
   /** A driver seen for the first time. */

@@ -25,6 +25,7 @@ import {
   pruneCatalog,
   registerDriver,
   type SessionMeta,
+  sessionUpdatedAt,
   upsertLap,
   upsertSession,
 } from "../storage/sessions";
@@ -88,6 +89,12 @@ CREATE TABLE IF NOT EXISTS idempotency (
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const FLUSH_PAGE = 100;
 const COMPACTION_DELAY_MS = 2_000;
+/**
+ * A driver's record is persisted at least once per this much sample time (and at every lap
+ * event, late sample or new driver). Less than the hot window, so on restore the samples the
+ * tracker has to catch up on are already in the ring.
+ */
+const CHECKPOINT_MS = 10_000;
 const LIVE_WITHIN_MS = 30_000;
 
 /**
@@ -418,7 +425,9 @@ export class SessionDO extends DurableObject<Env> {
 
     // D1 has it: now the hot state.
     this.#meta = { ...meta, updatedAt: now };
+    const checkpoint: DriverHot[] = [];
     for (const { w, plan, tracker, events } of plans) {
+      if (this.#checkpointDue(w.hot, plan.inserted, events)) checkpoint.push(w.hot);
       for (const s of plan.inserted) inserted.add(s);
       w.hot.absorb(plan.inserted, this.#windowMs);
       w.hot.tracker = tracker;
@@ -428,8 +437,24 @@ export class SessionDO extends DurableObject<Env> {
       this.#drivers.set(w.hot.driverId, w.hot);
       this.live.publish(w.hot, plan.inserted, events); // live subscribers; never awaits
     }
-    this.#persist(plans.map((p) => p.w.hot));
+    if (checkpoint.length > 0) this.#persist(checkpoint);
     return { inserted, rows };
+  }
+
+  /**
+   * Whether a driver's record must be persisted after storing `inserted` (called before the hot
+   * state absorbs them). Totals and samples come back from D1 on restore, and the lap tracker
+   * catches up on the samples stored since the record (`#catchUpTracker`). That replay is exact
+   * only if every one of those samples extended the series when it arrived, as the tracker saw
+   * it, and produced no lap event: so a new driver, a lap event or a late sample persists now,
+   * and so does every CHECKPOINT_MS of sample time, which bounds the replay.
+   */
+  #checkpointDue(hot: DriverHot, inserted: readonly SampleValues[], events: LapEvent[]): boolean {
+    if (!hot.registered || events.length > 0 || hot.lastTs === null) return true;
+    const lastTs = hot.lastTs;
+    if (inserted.some((s) => s.ts <= lastTs)) return true;
+    const newest = (inserted[inserted.length - 1] as SampleValues | undefined)?.ts ?? lastTs;
+    return newest - (hot.persistedLastTs ?? Number.NEGATIVE_INFINITY) >= CHECKPOINT_MS;
   }
 
   /** D1 is failing: keep the samples (and laps) in this object's storage and retry later. */
@@ -735,7 +760,10 @@ export class SessionDO extends DurableObject<Env> {
 
   #persist(drivers: DriverHot[]): void {
     const entries: Record<string, unknown> = { meta: this.#meta };
-    for (const d of drivers) entries[`driver:${d.driverId}`] = d.record();
+    for (const d of drivers) {
+      entries[`driver:${d.driverId}`] = d.record();
+      d.persistedLastTs = d.lastTs;
+    }
     void this.ctx.storage.put(entries);
   }
 
@@ -791,6 +819,8 @@ export class SessionDO extends DurableObject<Env> {
     try {
       if (!this.#meta) await this.#rebuildFromD1(sessionId);
       const meta = this.#meta;
+      // With samples queued, every write persisted the records: they are current.
+      const recordsCurrent = !meta || this.#queueSize > 0;
       if (meta && this.#queueSize === 0) {
         for (const t of await driverTotals(this.db, meta.sessionId)) {
           const hot = this.#drivers.get(t.driverId);
@@ -800,8 +830,13 @@ export class SessionDO extends DurableObject<Env> {
             hot.lastTs = t.lastTs;
           }
         }
+        const updatedAt = await sessionUpdatedAt(this.db, meta.sessionId);
+        if (updatedAt !== null && updatedAt > meta.updatedAt) this.#meta = { ...meta, updatedAt };
       }
-      for (const hot of this.#drivers.values()) await this.#refillRing(hot);
+      for (const hot of this.#drivers.values()) {
+        await this.#refillRing(hot);
+        if (!recordsCurrent) await this.#catchUpTracker(hot);
+      }
       this.#loaded = true;
     } catch (err) {
       // D1 is unreachable: the ring holds only queued samples, so older duplicates need D1.
@@ -811,6 +846,30 @@ export class SessionDO extends DurableObject<Env> {
       });
       for (const hot of this.#drivers.values()) this.#ringFromQueue(hot);
     }
+  }
+
+  /**
+   * The persisted tracker state is as of `persistedLastTs`; every sample stored after it
+   * extended the series when it arrived (`#checkpointDue`), so feeding them in order leaves the
+   * tracker exactly where it was. Queued writes persist every time, so only D1 is read.
+   */
+  async #catchUpTracker(hot: DriverHot): Promise<void> {
+    const meta = this.#meta;
+    const since = hot.persistedLastTs;
+    if (!meta || since === null || hot.lastTs === null || hot.lastTs <= since) return;
+    const samples =
+      hot.ringFrom <= since
+        ? hot.ring
+        : await loadRecentSamples(
+            this.db,
+            { sessionId: meta.sessionId, driverId: hot.driverId },
+            since,
+          );
+    const tracker = new LapTracker(hot.tracker.state());
+    const events: LapEvent[] = [];
+    for (const s of samples) if (s.ts > since) events.push(...tracker.push(s));
+    hot.tracker = tracker;
+    this.#applyLapEvents(hot, events);
   }
 
   async #refillRing(hot: DriverHot): Promise<void> {

@@ -124,6 +124,15 @@ export async function loadLaps(db: Db, sessionId: string) {
     .orderBy(laps.driverId, laps.lap);
 }
 
+/** When the session was last written, as D1 has it (null for an unknown session). */
+export async function sessionUpdatedAt(db: Db, sessionId: string): Promise<number | null> {
+  const [row] = await db
+    .select({ updatedAt: sessions.updatedAt })
+    .from(sessions)
+    .where(eq(sessions.sessionId, sessionId));
+  return row?.updatedAt ?? null;
+}
+
 /** What D1 holds of a session: enough to rebuild a session object whose storage is empty. */
 export async function loadSessionRecords(db: Db, sessionId: string) {
   const [session] = await db.select().from(sessions).where(eq(sessions.sessionId, sessionId));

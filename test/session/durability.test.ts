@@ -48,6 +48,43 @@ describe("SessionDO durability", () => {
     );
   });
 
+  it("continues laps exactly after evictions between checkpoints of its record", async () => {
+    // Laps of 7 s at 60 Hz, so lap events fall inside batches; one sample arrives late.
+    const LAP = 420;
+    const samples = series(T0, 1500, 60, (i) => ({
+      current_lap: 1 + Math.floor(i / LAP),
+      track_position: (i % LAP) / LAP,
+      speed: 120 + ((i * 37) % 101),
+      last_lap_time: null,
+    }));
+    const late = 130;
+    const batches = Array.from({ length: 25 }, (_, k) =>
+      samples.slice(k * 60, k * 60 + 60).filter((_, j) => k * 60 + j !== late),
+    );
+    const play = async (sessionId: string, evict: boolean) => {
+      for (const [k, batch] of batches.entries()) {
+        expect((await send(sessionId, batch)).status).toBe(201);
+        if (k === 3) expect((await send(sessionId, [samples[late] as never])).status).toBe(201);
+        if (evict && k % 3 === 1) {
+          // The object's record lags what D1 holds: the eviction lands between checkpoints.
+          await runInDurableObject(sessionStub(env, sessionId), async (o: SessionDO, state) => {
+            const record = await state.storage.get<{ lastTs: number }>("driver:d1");
+            const hot = (await o.summary(sessionId))?.drivers[0];
+            if (k === 1) expect(record?.lastTs).toBeLessThan(Date.parse(hot?.last_timestamp ?? ""));
+          });
+          await evictDurableObject(sessionStub(env, sessionId));
+        }
+      }
+      const laps = await getJson<Json[]>(`/api/v1/sessions/${sessionId}/laps`);
+      const summary = await getJson<Json>(`/api/v1/sessions/${sessionId}`);
+      return { laps: laps.body, driver: (summary.body.drivers as Json[])[0] };
+    };
+    const steady = await play(uniqueId("s"), false);
+    const evicted = await play(uniqueId("s"), true);
+    expect(steady.laps.length).toBe(3);
+    expect(evicted).toEqual(steady);
+  });
+
   it("loses nothing when evicted while writes are in flight", async () => {
     const sessionId = uniqueId("s");
     const samples = series(T0, 600);
