@@ -840,6 +840,8 @@ export class SessionDO extends DurableObject<Env> {
       this.#loaded = true;
     } catch (err) {
       // D1 is unreachable: the ring holds only queued samples, so older duplicates need D1.
+      // The lap tracker cannot catch up either: samples queued now follow a gap of up to
+      // CHECKPOINT_MS in its view, so the lap in progress may lose its time (never a sample).
       log.warn("hot state restored without D1", {
         session_id: sessionId,
         error: (err as Error).message,
