@@ -25,7 +25,7 @@ import {
   pruneCatalog,
   registerDriver,
   type SessionMeta,
-  sessionUpdatedAt,
+  sessionTotals,
   upsertLap,
   upsertSession,
 } from "../storage/sessions";
@@ -90,9 +90,9 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const FLUSH_PAGE = 100;
 const COMPACTION_DELAY_MS = 2_000;
 /**
- * A driver's record is persisted at least once per this much sample time (and at every lap
- * event, late sample or new driver). Less than the hot window, so on restore the samples the
- * tracker has to catch up on are already in the ring.
+ * A driver's record is persisted at least once per this much sample time, or per hot window if
+ * that is shorter (and at every lap event, late sample or new driver), so on restore the
+ * samples the tracker has to catch up on are all in the ring.
  */
 const CHECKPOINT_MS = 10_000;
 const LIVE_WITHIN_MS = 30_000;
@@ -110,6 +110,7 @@ export class SessionDO extends DurableObject<Env> {
   /** Live WebSocket subscribers (live.ts); tests shrink its limits. */
   readonly live = new LiveHub(this.ctx, limits(this.env).hotWindowMs);
   #windowMs: number;
+  #checkpointMs: number;
   #meta: StoredMeta | null = null;
   #drivers = new Map<string, DriverHot>();
   #queueSize = 0;
@@ -123,6 +124,7 @@ export class SessionDO extends DurableObject<Env> {
     super(ctx, env);
     this.db = createDb(env.DB);
     this.#windowMs = limits(env).hotWindowMs;
+    this.#checkpointMs = Math.min(CHECKPOINT_MS, this.#windowMs);
     void ctx.blockConcurrencyWhile(() => this.#restoreLocal());
   }
 
@@ -447,14 +449,14 @@ export class SessionDO extends DurableObject<Env> {
    * catches up on the samples stored since the record (`#catchUpTracker`). That replay is exact
    * only if every one of those samples extended the series when it arrived, as the tracker saw
    * it, and produced no lap event: so a new driver, a lap event or a late sample persists now,
-   * and so does every CHECKPOINT_MS of sample time, which bounds the replay.
+   * and so does every checkpoint interval of sample time, which bounds the replay.
    */
   #checkpointDue(hot: DriverHot, inserted: readonly SampleValues[], events: LapEvent[]): boolean {
     if (!hot.registered || events.length > 0 || hot.lastTs === null) return true;
     const lastTs = hot.lastTs;
     if (inserted.some((s) => s.ts <= lastTs)) return true;
     const newest = (inserted[inserted.length - 1] as SampleValues | undefined)?.ts ?? lastTs;
-    return newest - (hot.persistedLastTs ?? Number.NEGATIVE_INFINITY) >= CHECKPOINT_MS;
+    return newest - (hot.persistedLastTs ?? Number.NEGATIVE_INFINITY) >= this.#checkpointMs;
   }
 
   /** D1 is failing: keep the samples (and laps) in this object's storage and retry later. */
@@ -819,10 +821,12 @@ export class SessionDO extends DurableObject<Env> {
     try {
       if (!this.#meta) await this.#rebuildFromD1(sessionId);
       const meta = this.#meta;
-      // With samples queued, every write persisted the records: they are current.
-      const recordsCurrent = !meta || this.#queueSize > 0;
-      if (meta && this.#queueSize === 0) {
-        for (const t of await driverTotals(this.db, meta.sessionId)) {
+      // With samples queued, every write persisted the records: they are current. Otherwise
+      // D1 has the exact totals, and the tracker catches up from the ring.
+      const fromD1 = meta !== null && this.#queueSize === 0;
+      if (meta && fromD1) {
+        const stored = await sessionTotals(this.db, meta.sessionId);
+        for (const t of stored.drivers) {
           const hot = this.#drivers.get(t.driverId);
           if (hot) {
             hot.count = Number(t.count);
@@ -830,12 +834,13 @@ export class SessionDO extends DurableObject<Env> {
             hot.lastTs = t.lastTs;
           }
         }
-        const updatedAt = await sessionUpdatedAt(this.db, meta.sessionId);
-        if (updatedAt !== null && updatedAt > meta.updatedAt) this.#meta = { ...meta, updatedAt };
+        if (stored.updatedAt !== null && stored.updatedAt > meta.updatedAt) {
+          this.#meta = { ...meta, updatedAt: stored.updatedAt };
+        }
       }
       for (const hot of this.#drivers.values()) {
         await this.#refillRing(hot);
-        if (!recordsCurrent) await this.#catchUpTracker(hot);
+        if (fromD1) this.#catchUpTracker(hot);
       }
       this.#loaded = true;
     } catch (err) {
@@ -853,23 +858,15 @@ export class SessionDO extends DurableObject<Env> {
   /**
    * The persisted tracker state is as of `persistedLastTs`; every sample stored after it
    * extended the series when it arrived (`#checkpointDue`), so feeding them in order leaves the
-   * tracker exactly where it was. Queued writes persist every time, so only D1 is read.
+   * tracker exactly where it was. They are less than one checkpoint interval old, so all of
+   * them are in the freshly filled ring.
    */
-  async #catchUpTracker(hot: DriverHot): Promise<void> {
-    const meta = this.#meta;
+  #catchUpTracker(hot: DriverHot): void {
     const since = hot.persistedLastTs;
-    if (!meta || since === null || hot.lastTs === null || hot.lastTs <= since) return;
-    const samples =
-      hot.ringFrom <= since
-        ? hot.ring
-        : await loadRecentSamples(
-            this.db,
-            { sessionId: meta.sessionId, driverId: hot.driverId },
-            since,
-          );
+    if (since === null || hot.lastTs === null || hot.lastTs <= since) return;
     const tracker = new LapTracker(hot.tracker.state());
     const events: LapEvent[] = [];
-    for (const s of samples) if (s.ts > since) events.push(...tracker.push(s));
+    for (const s of hot.ring) if (s.ts > since) events.push(...tracker.push(s));
     hot.tracker = tracker;
     this.#applyLapEvents(hot, events);
   }

@@ -429,7 +429,7 @@ export async function loadRecentSamples(
 }
 
 /** Per-driver totals of a session as stored in D1. */
-export async function driverTotals(db: Db, sessionId: string) {
+export function driverTotals(db: Db, sessionId: string) {
   return db
     .select({
       driverId: chunks.driverId,

@@ -124,13 +124,19 @@ export async function loadLaps(db: Db, sessionId: string) {
     .orderBy(laps.driverId, laps.lap);
 }
 
-/** When the session was last written, as D1 has it (null for an unknown session). */
-export async function sessionUpdatedAt(db: Db, sessionId: string): Promise<number | null> {
-  const [row] = await db
-    .select({ updatedAt: sessions.updatedAt })
-    .from(sessions)
-    .where(eq(sessions.sessionId, sessionId));
-  return row?.updatedAt ?? null;
+/**
+ * What D1 gives back to a session object on restore, in one round trip: each driver's totals
+ * and when the session was last written (null for an unknown session).
+ */
+export async function sessionTotals(db: Db, sessionId: string) {
+  const [drivers, rows] = await db.batch([
+    driverTotals(db, sessionId),
+    db
+      .select({ updatedAt: sessions.updatedAt })
+      .from(sessions)
+      .where(eq(sessions.sessionId, sessionId)),
+  ]);
+  return { drivers, updatedAt: rows[0]?.updatedAt ?? null };
 }
 
 /** What D1 holds of a session: enough to rebuild a session object whose storage is empty. */
