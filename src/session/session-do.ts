@@ -228,9 +228,7 @@ export class SessionDO extends DurableObject<Env> {
       let deleted = 0;
       for (;;) {
         const step = await planDeleteBefore(this.db, key, before);
-        if (step.statements.length > 0) {
-          await runBatch(this.db, step.statements);
-        }
+        await runBatch(this.db, step.statements);
         deleted += step.deleted;
         if (!step.more) break;
       }
@@ -709,7 +707,7 @@ export class SessionDO extends DurableObject<Env> {
       try {
         const key = { sessionId: meta.sessionId, driverId: job.driverId };
         const statements = await planLapCompaction(this.db, key, job.lap);
-        if (statements.length > 0) await runBatch(this.db, statements);
+        await runBatch(this.db, statements);
       } catch (err) {
         log.warn("compaction failed", {
           session_id: meta.sessionId,
