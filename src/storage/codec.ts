@@ -328,8 +328,10 @@ function writeFloatColumn(sink: Sink, m: number): void {
     const b = zigzag32((o - (2 * p1 - p2)) | 0);
     last[i] = a;
     linear[i] = b;
-    lastCost += 32 - Math.clz32(a);
-    linearCost += 32 - Math.clz32(b);
+    // `| 0`: the same bits as an int32. workerd's V8 takes a slow path for Math.clz32 of a
+    // number above 2^31 (54x slower than Node's; it was half the time of encoding a frame).
+    lastCost += 32 - Math.clz32(a | 0);
+    linearCost += 32 - Math.clz32(b | 0);
     p2 = p1;
     p1 = o;
   }
@@ -340,7 +342,7 @@ function writeFloatColumn(sink: Sink, m: number): void {
   const residuals = (useLinear ? linear : last).subarray(1, m);
   let highest = 0;
   for (let i = 0; i < residuals.length; i++) highest |= residuals[i] as number;
-  const width = (32 - Math.clz32(highest) + 7) >>> 3;
+  const width = (32 - Math.clz32(highest | 0) + 7) >>> 3;
   // Plane p (most significant first) holds bits from 8 * (width - 1 - p) up.
   const shiftOf = (plane: number) => 8 * (width - 1 - plane);
   const rawPlanes = rawPlanesOf(residuals, width, shiftOf);
