@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app";
 import { ApiError } from "../errors";
@@ -111,11 +111,18 @@ export function scopeOf(method: string): Scope {
  * Auth then rate limit for every protected API route, by method. WebSocket upgrades are left
  * to the live route, which takes the read token the way browsers can send it.
  */
-export const guard = () =>
-  createMiddleware<AppEnv>(async (c, next) => {
+export const guard = () => {
+  const checks = Object.fromEntries(
+    (["read", "write", "admin"] as const).map((scope) => [
+      scope,
+      { auth: requireScope(scope), limit: rateLimit(scope === "read" ? "read" : "write") },
+    ]),
+  ) as Record<Scope, { auth: MiddlewareHandler<AppEnv>; limit: MiddlewareHandler<AppEnv> }>;
+  return createMiddleware<AppEnv>(async (c, next) => {
     if (c.req.header("upgrade")?.toLowerCase() === "websocket") return next();
-    const scope = scopeOf(c.req.method);
-    await requireScope(scope)(c, async () => {
-      await rateLimit(scope === "read" ? "read" : "write")(c, next);
+    const { auth, limit } = checks[scopeOf(c.req.method)];
+    await auth(c, async () => {
+      await limit(c, next);
     });
   });
+};

@@ -13,6 +13,13 @@ export const cors = () => {
   // One handler per CORS_ORIGINS value (in practice one), not one per request.
   const handlers = new Map<string, MiddlewareHandler<AppEnv>>();
   return createMiddleware<AppEnv>(async (c, next) => {
+    // Only browsers send Origin, and only they read CORS headers: a request without one (a rig,
+    // the CLI, same-origin navigation) skips the handler, which would build the response early.
+    if (!c.req.header("origin")) {
+      await next();
+      c.header("Vary", "Origin", { append: true });
+      return;
+    }
     const setting = c.env.CORS_ORIGINS ?? "";
     let handler = handlers.get(setting);
     if (!handler) {

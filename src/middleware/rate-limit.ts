@@ -6,12 +6,21 @@ import { bearerToken, tokenDigest } from "./auth";
 /** Seconds until a limited client should retry: the limiters' period (wrangler.toml). */
 const RETRY_AFTER_S = 10;
 
+// Limiter keys of the tokens this isolate has seen, bounded as the digests are (auth.ts).
+const tokenKeys = new Map<string, string>();
+const MAX_TOKEN_KEYS = 64;
+
 async function keyOf(token: string | undefined, ip: string): Promise<string> {
   if (!token) return `ip:${ip}`;
-  // The limiter sees a digest, never the token itself.
-  const hash = await tokenDigest(token);
-  const hex = [...new Uint8Array(hash).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0"));
-  return `token:${hex.join("")}`;
+  let key = tokenKeys.get(token);
+  if (key === undefined) {
+    // The limiter sees a digest, never the token itself.
+    const hash = new Uint8Array(await tokenDigest(token), 0, 12);
+    key = `token:${Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    if (tokenKeys.size >= MAX_TOKEN_KEYS) tokenKeys.clear();
+    tokenKeys.set(token, key);
+  }
+  return key;
 }
 
 /**
