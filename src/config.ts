@@ -1,4 +1,4 @@
-/** Numeric settings from `[vars]`, parsed once per use with their defaults. */
+/** Numeric settings from `[vars]`, with their defaults. */
 export interface Limits {
   maxBatchSamples: number;
   maxBodyBytes: number;
@@ -10,13 +10,21 @@ function positive(value: string | undefined, fallback: number): number {
   return value !== undefined && value.trim() !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+// Parsed once per environment object (one per isolate in production), not per request.
+const parsed = new WeakMap<Partial<Env>, Limits>();
+
 /** Reads the limits from the Worker's environment. */
 export function limits(env: Partial<Env>): Limits {
-  return {
-    maxBatchSamples: positive(env.MAX_BATCH_SAMPLES, 5000),
-    maxBodyBytes: positive(env.MAX_BODY_BYTES, 4 * 1024 * 1024),
-    hotWindowMs: positive(env.HOT_WINDOW_SECONDS, 60) * 1000,
-  };
+  let found = parsed.get(env);
+  if (!found) {
+    found = {
+      maxBatchSamples: positive(env.MAX_BATCH_SAMPLES, 5000),
+      maxBodyBytes: positive(env.MAX_BODY_BYTES, 4 * 1024 * 1024),
+      hotWindowMs: positive(env.HOT_WINDOW_SECONDS, 60) * 1000,
+    };
+    parsed.set(env, found);
+  }
+  return found;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

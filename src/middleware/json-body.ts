@@ -4,6 +4,7 @@ import { limits } from "../config";
 import { ApiError } from "../errors";
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json(\s*;.*)?$/i;
+const utf8 = new TextDecoder();
 
 /**
  * Reads a JSON request body: 415 for another content type, 413 past `MAX_BODY_BYTES` (checked
@@ -48,7 +49,7 @@ async function readLimited(req: Request, max: number, declared: number): Promise
   if (Number.isFinite(declared)) {
     const bytes = await req.arrayBuffer();
     if (bytes.byteLength > max) throw tooLarge(max);
-    return new TextDecoder().decode(bytes);
+    return utf8.decode(bytes);
   }
   const reader = req.body.getReader();
   const parts: Uint8Array[] = [];
@@ -69,7 +70,7 @@ async function readLimited(req: Request, max: number, declared: number): Promise
     bytes.set(part, offset);
     offset += part.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return utf8.decode(bytes);
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
