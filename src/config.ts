@@ -10,21 +10,21 @@ function positive(value: string | undefined, fallback: number): number {
   return value !== undefined && value.trim() !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
-// Parsed once per environment object (one per isolate in production), not per request.
-const parsed = new WeakMap<Partial<Env>, Limits>();
+// The last settings parsed, and the strings they were parsed from: they are read on every
+// ingest request, and a settings change (or a test's own env) shows up as a different string.
+let last: { from: [string?, string?, string?]; limits: Limits } | undefined;
 
 /** Reads the limits from the Worker's environment. */
 export function limits(env: Partial<Env>): Limits {
-  let found = parsed.get(env);
-  if (!found) {
-    found = {
-      maxBatchSamples: positive(env.MAX_BATCH_SAMPLES, 5000),
-      maxBodyBytes: positive(env.MAX_BODY_BYTES, 4 * 1024 * 1024),
-      hotWindowMs: positive(env.HOT_WINDOW_SECONDS, 60) * 1000,
-    };
-    parsed.set(env, found);
-  }
-  return found;
+  const { MAX_BATCH_SAMPLES: a, MAX_BODY_BYTES: b, HOT_WINDOW_SECONDS: c } = env;
+  if (last && last.from[0] === a && last.from[1] === b && last.from[2] === c) return last.limits;
+  const parsed = {
+    maxBatchSamples: positive(a, 5000),
+    maxBodyBytes: positive(b, 4 * 1024 * 1024),
+    hotWindowMs: positive(c, 60) * 1000,
+  };
+  last = { from: [a, b, c], limits: parsed };
+  return parsed;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

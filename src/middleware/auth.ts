@@ -119,8 +119,10 @@ export const guard = () => {
     ]),
   ) as Record<Scope, { auth: MiddlewareHandler<AppEnv>; limit: MiddlewareHandler<AppEnv> }>;
   return createMiddleware<AppEnv>(async (c, next) => {
-    if (c.req.header("upgrade")?.toLowerCase() === "websocket") return next();
-    const { auth, limit } = checks[scopeOf(c.req.method)];
+    const scope = scopeOf(c.req.method);
+    // WebSocket upgrades are GETs; other requests skip the header lookup.
+    if (scope === "read" && c.req.header("upgrade")?.toLowerCase() === "websocket") return next();
+    const { auth, limit } = checks[scope];
     await auth(c, async () => {
       await limit(c, next);
     });

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app";
 import { ApiError } from "../errors";
@@ -10,8 +11,9 @@ const RETRY_AFTER_S = 10;
 const tokenKeys = new Map<string, string>();
 const MAX_TOKEN_KEYS = 64;
 
-async function keyOf(token: string | undefined, ip: string): Promise<string> {
-  if (!token) return `ip:${ip}`;
+async function keyOf(c: Context<AppEnv>): Promise<string> {
+  const token = bearerToken(c);
+  if (!token) return `ip:${c.req.header("cf-connecting-ip") ?? "local"}`;
   let key = tokenKeys.get(token);
   if (key === undefined) {
     // The limiter sees a digest, never the token itself.
@@ -31,8 +33,7 @@ export const rateLimit = (kind: "read" | "write") =>
   createMiddleware<AppEnv>(async (c, next) => {
     const limiter = kind === "write" ? c.env.WRITE_LIMITER : c.env.READ_LIMITER;
     if (!limiter) return next();
-    const ip = c.req.header("cf-connecting-ip") ?? "local";
-    const { success } = await limiter.limit({ key: await keyOf(bearerToken(c), ip) });
+    const { success } = await limiter.limit({ key: await keyOf(c) });
     if (!success) {
       throw new ApiError("rate_limited", `Too many ${kind}s; retry in ${RETRY_AFTER_S} s`, {
         headers: { "Retry-After": String(RETRY_AFTER_S) },
