@@ -217,6 +217,19 @@ describe("CORS", () => {
     expect(listed.headers.get("access-control-allow-headers")).toMatch(/Authorization/i);
   });
 
+  it("adds no CORS headers without an Origin, and marks every answer as varying by Origin", async () => {
+    const plain = await withEnv(origins, "/api/v1/racing/tracks", {});
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+    expect(plain.headers.get("access-control-expose-headers")).toBeNull();
+    expect(plain.headers.get("vary")).toMatch(/Origin/);
+    const browser = await withEnv(origins, "/api/v1/racing/tracks", {
+      headers: { Origin: "https://dash.example" },
+    });
+    expect(browser.headers.get("access-control-expose-headers")).toMatch(/X-Request-Id/);
+    expect(browser.headers.get("vary")).toMatch(/Origin/);
+  });
+
   it("allows no cross-origin access when CORS_ORIGINS is empty", async () => {
     const res = await withEnv({ CORS_ORIGINS: "" }, "/api/v1/racing/tracks", {
       headers: { Origin: "https://x.example" },
