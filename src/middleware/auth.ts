@@ -112,12 +112,14 @@ export function scopeOf(method: string): Scope {
  * to the live route, which takes the read token the way browsers can send it.
  */
 export const guard = () => {
-  const checks = Object.fromEntries(
-    (["read", "write", "admin"] as const).map((scope) => [
-      scope,
-      { auth: requireScope(scope), limit: rateLimit(scope === "read" ? "read" : "write") },
-    ]),
-  ) as Record<Scope, { auth: MiddlewareHandler<AppEnv>; limit: MiddlewareHandler<AppEnv> }>;
+  const checks: Record<
+    Scope,
+    { auth: MiddlewareHandler<AppEnv>; limit: MiddlewareHandler<AppEnv> }
+  > = {
+    read: { auth: requireScope("read"), limit: rateLimit("read") },
+    write: { auth: requireScope("write"), limit: rateLimit("write") },
+    admin: { auth: requireScope("admin"), limit: rateLimit("write") },
+  };
   return createMiddleware<AppEnv>(async (c, next) => {
     const scope = scopeOf(c.req.method);
     // WebSocket upgrades are GETs; other requests skip the header lookup.
