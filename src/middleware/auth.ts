@@ -18,20 +18,35 @@ const ALLOWED: Record<Scope, Role[]> = {
 
 const encoder = new TextEncoder();
 
-// Digests of the tokens this isolate has seen: the configured ones and those presented, which
-// are the same ones in normal traffic. Bounded, since anyone can present a token.
-const digests = new Map<string, Promise<ArrayBuffer>>();
-const MAX_DIGESTS = 64;
+// The tokens this isolate has seen, the configured ones and those presented (the same ones in
+// normal traffic), with their digests and rate-limit keys. Bounded, since anyone can present a
+// token.
+const seen = new Map<string, { digest: Promise<ArrayBuffer>; limitKey?: string }>();
+const MAX_SEEN = 64;
 
-/** The SHA-256 digest of a token: what tokens are compared and rate-limited by. */
-export function tokenDigest(token: string): Promise<ArrayBuffer> {
-  let digest = digests.get(token);
-  if (!digest) {
-    if (digests.size >= MAX_DIGESTS) digests.clear();
-    digest = crypto.subtle.digest("SHA-256", encoder.encode(token));
-    digests.set(token, digest);
+function seenToken(token: string) {
+  let entry = seen.get(token);
+  if (!entry) {
+    if (seen.size >= MAX_SEEN) seen.clear();
+    entry = { digest: crypto.subtle.digest("SHA-256", encoder.encode(token)) };
+    seen.set(token, entry);
   }
-  return digest;
+  return entry;
+}
+
+/** The SHA-256 digest of a token: what tokens are compared by. */
+export function tokenDigest(token: string): Promise<ArrayBuffer> {
+  return seenToken(token).digest;
+}
+
+/** What the rate limiter counts a token's requests by: part of its digest, never the token. */
+export async function tokenLimitKey(token: string): Promise<string> {
+  const entry = seenToken(token);
+  if (entry.limitKey === undefined) {
+    const hash = new Uint8Array(await entry.digest, 0, 12);
+    entry.limitKey = `token:${Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  }
+  return entry.limitKey;
 }
 
 /** Compares two secrets in constant time (equal-length digests, timing-safe compare). */

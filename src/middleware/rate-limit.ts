@@ -2,27 +2,14 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app";
 import { ApiError } from "../errors";
-import { bearerToken, tokenDigest } from "./auth";
+import { bearerToken, tokenLimitKey } from "./auth";
 
 /** Seconds until a limited client should retry: the limiters' period (wrangler.toml). */
 const RETRY_AFTER_S = 10;
 
-// Limiter keys of the tokens this isolate has seen, bounded as the digests are (auth.ts).
-const tokenKeys = new Map<string, string>();
-const MAX_TOKEN_KEYS = 64;
-
 async function keyOf(c: Context<AppEnv>): Promise<string> {
   const token = bearerToken(c);
-  if (!token) return `ip:${c.req.header("cf-connecting-ip") ?? "local"}`;
-  let key = tokenKeys.get(token);
-  if (key === undefined) {
-    // The limiter sees a digest, never the token itself.
-    const hash = new Uint8Array(await tokenDigest(token), 0, 12);
-    key = `token:${Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-    if (tokenKeys.size >= MAX_TOKEN_KEYS) tokenKeys.clear();
-    tokenKeys.set(token, key);
-  }
-  return key;
+  return token ? tokenLimitKey(token) : `ip:${c.req.header("cf-connecting-ip") ?? "local"}`;
 }
 
 /**
