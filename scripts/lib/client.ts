@@ -81,6 +81,7 @@ export function createClient(opts: ClientOptions) {
   const sleep = opts.sleep ?? ((ms) => new Promise<void>((r) => globalThis.setTimeout(r, ms)));
   const random = opts.random ?? Math.random;
   const base = opts.url.replace(/\/+$/, "");
+  const auth: Record<string, string> = opts.token ? { Authorization: `Bearer ${opts.token}` } : {};
 
   async function post<T>(
     path: string,
@@ -95,7 +96,7 @@ export function createClient(opts: ClientOptions) {
         method: "POST",
         headers: {
           "Content-Type": "application/json",
-          ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
+          ...auth,
           ...headers,
         },
         body: text,
@@ -167,12 +168,9 @@ export function createClient(opts: ClientOptions) {
      * server does not know yet, null when it cannot tell (no retries: a check, not a write).
      */
     async storedSamples(sessionId: string): Promise<number | null> {
-      const headers: Record<string, string> = opts.token
-        ? { Authorization: `Bearer ${opts.token}` }
-        : {};
       try {
         const path = `${base}/api/v1/sessions/${encodeURIComponent(sessionId)}`;
-        const res = await doFetch(new Request(path, { headers }));
+        const res = await doFetch(new Request(path, { headers: auth }));
         if (res.status === 404) {
           await res.body?.cancel();
           return 0;
