@@ -127,13 +127,15 @@ export function scopeOf(method: string): Scope {
  * to the live route, which takes the read token the way browsers can send it.
  */
 export const guard = () => {
+  // Admin requests (deletes) count against the write limit.
+  const writes = rateLimit("write");
   const checks: Record<
     Scope,
     { auth: MiddlewareHandler<AppEnv>; limit: MiddlewareHandler<AppEnv> }
   > = {
     read: { auth: requireScope("read"), limit: rateLimit("read") },
-    write: { auth: requireScope("write"), limit: rateLimit("write") },
-    admin: { auth: requireScope("admin"), limit: rateLimit("write") },
+    write: { auth: requireScope("write"), limit: writes },
+    admin: { auth: requireScope("admin"), limit: writes },
   };
   return createMiddleware<AppEnv>(async (c, next) => {
     const scope = scopeOf(c.req.method);
