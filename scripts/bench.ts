@@ -32,12 +32,15 @@ const main = defineCommand({
     const started = Date.now();
     const tape = recordTape(2);
     const server = await startServer(Number(args.port));
+    // A second server, without the write limiter, for health and live ingest only (server.ts).
+    const bare = await startServer(Number(args.port) + 1, { writeLimiter: false });
     try {
       const rounds = [];
       for (let r = 0; r < (args.quick ? 1 : reps); r++) {
         log(`write round ${r + 1}`);
-        rounds.push(await writeRound(server, tape, o));
+        rounds.push(await writeRound(server, tape, o, bare));
       }
+      await bare.stop();
       log("storage cost");
       const cost = await storageCost(server, tape, o.costSamples);
       const reads: Record<string, Awaited<ReturnType<typeof readRound>>> = {};
@@ -63,6 +66,7 @@ const main = defineCommand({
       printTable(result);
       console.log(`\nJSON: ${args.out}`);
     } finally {
+      await bare.stop();
       await server.stop();
     }
   },
@@ -81,6 +85,12 @@ function targets(rounds: Rounds, reads: Reads, cost: Cost, sizes: number[]) {
     live_rps_vs_health_rps: {
       ...ratio((r) => r.live.perSecond / r.health.perSecond),
       target: ">= 0.5",
+    },
+    live_rps_vs_health_rps_without_limiter: {
+      ...ratio((r) =>
+        r.withoutLimiter ? r.withoutLimiter.live.perSecond / r.withoutLimiter.health.perSecond : 0,
+      ),
+      target: "(context: the local limiter emulation left out)",
     },
     bulk_samples_vs_sqlite_rows: {
       ...ratio((r) => r.bulk.samplesPerSecond / r.ceilingRowsPerSecond),
@@ -154,6 +164,16 @@ function printTable(result: {
     "ms",
   );
   row(
+    "without the write limiter: /health, req/s",
+    R.map((r) => r.withoutLimiter?.health.perSecond ?? Number.NaN),
+    "req/s",
+  );
+  row(
+    "without the write limiter: live ingest, req/s",
+    R.map((r) => r.withoutLimiter?.live.perSecond ?? Number.NaN),
+    "req/s",
+  );
+  row(
     "bulk ingest 600-sample batches, samples/s",
     R.map((r) => r.bulk.samplesPerSecond),
     "samples/s",
@@ -194,17 +214,24 @@ function printTable(result: {
       "ms",
     );
   }
-  const cpuRows = (["health", "live", "bulk"] as const).filter((k) => R[0]?.[k].cpu);
-  if (cpuRows.length > 0) {
+  type Cpu = Rounds[number]["live"]["cpu"];
+  const cpuRows: [string, (r: Rounds[number]) => Cpu][] = [
+    ["health", (r) => r.health.cpu],
+    ["live", (r) => r.live.cpu],
+    ["live, no limiter", (r) => r.withoutLimiter?.live.cpu],
+    ["bulk", (r) => r.bulk.cpu],
+  ];
+  const measured = cpuRows.filter(([, cpu]) => R[0] && cpu(R[0]));
+  if (measured.length > 0) {
     console.log("\nCPU per request, ms (median): where the two cores go");
     console.log(
-      `${"".padEnd(16)}${["Worker runtime", "dev proxy", "wrangler", "load generator", "total"].map((h) => h.padStart(16)).join("")}`,
+      `${"".padEnd(17)}${["Worker runtime", "dev proxy", "wrangler", "load generator", "total"].map((h) => h.padStart(16)).join("")}`,
     );
-    for (const k of cpuRows) {
-      const cell = (role: "worker" | "proxy" | "wrangler" | "client" | "total") =>
-        f(m(R.map((r) => r[k].cpu?.[role] ?? Number.NaN)).median, 2).padStart(16);
+    for (const [name, cpu] of measured) {
+      const cell = (role: keyof NonNullable<Cpu>) =>
+        f(m(R.map((r) => cpu(r)?.[role] ?? Number.NaN)).median, 2).padStart(16);
       console.log(
-        `${k.padEnd(16)}${cell("worker")}${cell("proxy")}${cell("wrangler")}${cell("client")}${cell("total")}`,
+        `${name.padEnd(17)}${cell("worker")}${cell("proxy")}${cell("wrangler")}${cell("client")}${cell("total")}`,
       );
     }
   }

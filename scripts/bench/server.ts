@@ -11,6 +11,7 @@ export interface BenchServer {
   persistDir: string;
   /** CPU used so far by the server's processes and the load generator (null off Linux). */
   cpu(): ReturnType<typeof cpuSnapshot>;
+  /** Stops wrangler dev and removes its state; a second call does nothing. */
   stop(): Promise<void>;
 }
 
@@ -22,26 +23,39 @@ const TOKEN = "bench-token-0123456789abcdef0123456789abcdef";
  * ingest, and its clients share one token, which the shipped limit (1,000 writes per 10 s)
  * refuses past 100 requests/s. The limiter is still called on every request, so its cost is
  * measured; only its verdict changes.
+ *
+ * With `writeLimiter: false` the WRITE_LIMITER binding is left out altogether (the Worker then
+ * applies no write limit). Locally every limiter call is a request to miniflare's emulator,
+ * which keeps its counters in a SQLite-backed Durable Object and so writes and fsyncs one on
+ * every call; production's limiter is another implementation (counters per Cloudflare
+ * location), whose cost cannot be measured here. The server without it shows, in the same
+ * run, what the local emulation costs live ingest.
  */
-function writeBenchConfig(port: number): string {
+function writeBenchConfig(port: number, writeLimiter: boolean): string {
   const path = `.bench-wrangler-${port}.toml`;
   const source = readFileSync("wrangler.toml", "utf8");
-  const raised = source.replace(
-    /(name = "WRITE_LIMITER"\s+namespace_id = "\d+"\s+simple = \{ limit = )\d+/,
-    (_, head: string) => `${head}1000000`,
-  );
-  if (raised === source) throw new Error("wrangler.toml: the WRITE_LIMITER binding was not found");
-  writeFileSync(path, raised);
+  const binding =
+    /\[\[ratelimits\]\]\s+name = "WRITE_LIMITER"\s+namespace_id = "\d+"\s+simple = \{ limit = (\d+)[^\n]*\n/;
+  const match = binding.exec(source);
+  if (!match) throw new Error("wrangler.toml: the WRITE_LIMITER binding was not found");
+  const raised = match[0].replace(`limit = ${match[1]}`, "limit = 1000000");
+  writeFileSync(path, source.replace(binding, writeLimiter ? raised : ""));
   return path;
+}
+
+/** How the bench's server differs from `wrangler dev` with the shipped wrangler.toml. */
+export interface ServerOptions {
+  /** Bind WRITE_LIMITER (with its limit raised); without it writes are not limited. */
+  writeLimiter?: boolean;
 }
 
 /**
  * Starts `wrangler dev` on `port` with fresh local D1/Durable Object state, local trace recording
  * off (it costs one trace per SQL statement) and logs at warn, then waits for /health.
  */
-export async function startServer(port: number): Promise<BenchServer> {
+export async function startServer(port: number, options: ServerOptions = {}): Promise<BenchServer> {
   const persistDir = mkdtempSync(join(tmpdir(), "rustegrate-bench-"));
-  const config = writeBenchConfig(port);
+  const config = writeBenchConfig(port, options.writeLimiter ?? true);
   const env = { ...process.env, X_LOCAL_OBSERVABILITY: "false", CI: "true" };
   const migrate = spawnSync(
     "wrangler",
@@ -110,12 +124,15 @@ export async function startServer(port: number): Promise<BenchServer> {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
+  let stopped = false;
   return {
     url,
     token: TOKEN,
     persistDir,
     cpu: () => (child.pid === undefined ? null : cpuSnapshot(child.pid, port)),
     async stop() {
+      if (stopped) return;
+      stopped = true;
       process.off("exit", onExit);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);

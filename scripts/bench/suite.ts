@@ -42,27 +42,27 @@ export const QUICK: SuiteOptions = {
 const BASE_MS = Date.UTC(2026, 0, 1);
 let sessionSerial = 0;
 
-/** One repetition of the write-side measurements. */
-export async function writeRound(server: BenchServer, tape: SampleTape, o: SuiteOptions) {
+/**
+ * One repetition of the write-side measurements. `bare`, when given, is a second server without
+ * the write limiter (server.ts): health and live ingest are measured on it too, right after the
+ * main server's, to show what the local rate-limit emulation costs.
+ */
+export async function writeRound(
+  server: BenchServer,
+  tape: SampleTape,
+  o: SuiteOptions,
+  bare?: BenchServer,
+) {
   // Start each round from a quiet server: compactions left by the last one would slow this one.
   await settle(server.persistDir);
+  if (bare) await settle(bare.persistDir);
   const rep = ++sessionSerial;
-  const health = await withCpu(server, {
-    clients: o.clients,
-    durationMs: o.seconds * 1000,
-    request: () => new Request(`${server.url}/api/v1/health`),
-  });
-  const live = await withCpu(server, {
-    clients: o.clients,
-    durationMs: o.seconds * 1000,
-    request: (c, i) =>
-      batchRequest(
-        server.url,
-        server.token,
-        `live-${rep}-${c}`,
-        batchJson(tape, "car", i * 60, 60, BASE_MS),
-      ),
-  });
+  // The two servers take turns going first, so a machine slowing over the run favours neither.
+  const bareFirst = bare !== undefined && rep % 2 === 0;
+  const before = bareFirst ? await healthAndLive(bare, tape, o, `bare-${rep}`) : undefined;
+  const { health, live } = await healthAndLive(server, tape, o, `live-${rep}`);
+  const withoutLimiter =
+    before ?? (bare ? await healthAndLive(bare, tape, o, `bare-${rep}`) : undefined);
   const bulk = await withCpu(server, {
     clients: Math.max(2, o.clients / 2),
     durationMs: o.seconds * 1000,
@@ -94,11 +94,33 @@ export async function writeRound(server: BenchServer, tape: SampleTape, o: Suite
   return {
     health,
     live,
+    withoutLimiter,
     bulk: { ...bulk, samplesPerSecond: bulk.perSecond * 600 },
     transportFloor: { ...floor, samplesPerSecond: floor.perSecond * 600 },
     ceilingRowsPerSecond: ceiling,
     realtime,
   };
+}
+
+/** `GET /health`, then live ingest (60-sample batches, one session per client). */
+async function healthAndLive(server: BenchServer, tape: SampleTape, o: SuiteOptions, tag: string) {
+  const health = await withCpu(server, {
+    clients: o.clients,
+    durationMs: o.seconds * 1000,
+    request: () => new Request(`${server.url}/api/v1/health`),
+  });
+  const live = await withCpu(server, {
+    clients: o.clients,
+    durationMs: o.seconds * 1000,
+    request: (c, i) =>
+      batchRequest(
+        server.url,
+        server.token,
+        `${tag}-${c}`,
+        batchJson(tape, "car", i * 60, 60, BASE_MS),
+      ),
+  });
+  return { health, live };
 }
 
 /** A load, with the CPU time each process spent per request while it ran. */
