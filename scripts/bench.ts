@@ -88,7 +88,9 @@ function targets(rounds: Rounds, reads: Reads, cost: Cost, sizes: number[]) {
     },
     live_rps_vs_health_rps_without_limiter: {
       ...ratio((r) =>
-        r.withoutLimiter ? r.withoutLimiter.live.perSecond / r.withoutLimiter.health.perSecond : 0,
+        r.withoutLimiter
+          ? r.withoutLimiter.live.perSecond / r.withoutLimiter.health.perSecond
+          : Number.NaN,
       ),
       target: "(context: the local limiter emulation left out)",
     },

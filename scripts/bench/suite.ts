@@ -44,7 +44,7 @@ let sessionSerial = 0;
 
 /**
  * One repetition of the write-side measurements. `bare`, when given, is a second server without
- * the write limiter (server.ts): health and live ingest are measured on it too, right after the
+ * the write limiter (server.ts): health and live ingest are measured on it too, in turn with the
  * main server's, to show what the local rate-limit emulation costs.
  */
 export async function writeRound(
