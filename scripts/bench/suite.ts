@@ -58,11 +58,11 @@ export async function writeRound(
   if (bare) await settle(bare.persistDir);
   const rep = ++sessionSerial;
   // The two servers take turns going first, so a machine slowing over the run favours neither.
-  const bareFirst = bare !== undefined && rep % 2 === 0;
-  const before = bareFirst ? await healthAndLive(bare, tape, o, `bare-${rep}`) : undefined;
+  const onBare = () => (bare ? healthAndLive(bare, tape, o, `bare-${rep}`) : undefined);
+  const bareFirst = rep % 2 === 0;
+  const early = bareFirst ? await onBare() : undefined;
   const { health, live } = await healthAndLive(server, tape, o, `live-${rep}`);
-  const withoutLimiter =
-    before ?? (bare ? await healthAndLive(bare, tape, o, `bare-${rep}`) : undefined);
+  const withoutLimiter = bareFirst ? early : await onBare();
   const bulk = await withCpu(server, {
     clients: Math.max(2, o.clients / 2),
     durationMs: o.seconds * 1000,
