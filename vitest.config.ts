@@ -20,6 +20,8 @@ export default defineConfig(async () => {
                   LOG_LEVEL: "error",
                   INGEST_TOKEN: TEST_TOKENS.ingest,
                   ADMIN_TOKEN: TEST_TOKENS.admin,
+                  // Reads are open unless a test configures a read token (whatever .dev.vars says).
+                  READ_TOKEN: "",
                 },
                 // A tiny limiter for the rate-limit tests (the real ones allow 1000 per 10 s).
                 ratelimits: {

@@ -77,6 +77,9 @@ const ingestResponses = (created: ZodType) => ({
   "202": { description: "Queued while D1 fails; durable", content: content(IngestQueued) },
   "413": error("Body or batch too large"),
   "415": error("Content-Type is not JSON"),
+  "422": error(
+    "`idempotency_key_reused`: the Idempotency-Key was already used with a different request; nothing was stored",
+  ),
   ...errors,
 });
 
@@ -99,6 +102,7 @@ export function openApiDocument(serverUrl?: string) {
       "/api/v1/health": {
         get: {
           summary: "Service and D1 health",
+          security: [],
           responses: {
             "200": { description: "Healthy", content: content(Health) },
             "503": { description: "A dependency fails", content: content(Health) },
@@ -189,12 +193,13 @@ export function openApiDocument(serverUrl?: string) {
         get: {
           summary: "Live telemetry over a WebSocket (send Upgrade: websocket)",
           description:
-            "On join a snapshot of the recent samples and laps, then every stored batch and lap as JSON messages with sequence numbers; `since` resumes after a reconnect. The read token (when one is configured) goes in `token` or as the subprotocols `bearer, <token>`, since browsers cannot set headers on a WebSocket. A session past its subscriber limit closes the socket with 1013 (try again later). Protocol: docs/ARCHITECTURE.md, Live.",
+            "On join a snapshot of the recent samples and laps, then every stored batch and lap as JSON messages with sequence numbers; `since` resumes after a reconnect. The read token (when one is configured) goes in `Authorization: Bearer <token>` or, from a browser (which cannot set headers on a WebSocket), as the subprotocols `bearer, <token>`; never in the URL. Reads are authenticated the same way whether or not they are upgrades. A session past its subscriber limit closes the socket with 1013 (try again later). Protocol: docs/ARCHITECTURE.md, Live.",
           parameters: [...sessionPath, ...parameters(LiveQuery, "query")],
           responses: {
             "101": { description: "Switching protocols: the socket is open" },
             "400": error("Not a WebSocket upgrade, or an invalid option"),
             "401": error("Missing or unknown read token"),
+            "404": error("No such session (nothing is created)"),
             "429": error("Rate limited; see Retry-After"),
           },
         },
@@ -239,6 +244,7 @@ const idempotencyHeader = {
   name: "Idempotency-Key",
   in: "header",
   required: false,
-  description: "A retry with the same key returns the original response",
+  description:
+    "A retry with the same key and the same body returns the original response (for 24 h); the same key with a different body is refused with 422 `idempotency_key_reused` and stores nothing",
   schema: { type: "string", maxLength: 128 },
 };

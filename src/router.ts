@@ -2,6 +2,7 @@ import { createRouter } from "./app";
 import { guard } from "./middleware/auth";
 import { cors } from "./middleware/cors";
 import { requestContext } from "./middleware/request-context";
+import { securityHeaders } from "./middleware/security-headers";
 import { dashboardRoutes } from "./routes/dashboard";
 import { docsRoutes } from "./routes/docs";
 import { driverRoutes } from "./routes/drivers";
@@ -12,12 +13,13 @@ import { sessionRoutes } from "./routes/sessions";
 import { telemetryRoutes } from "./routes/telemetry";
 
 /**
- * Assembles the API: request context and CORS first, then the public routes (health, the API
+ * Assembles the API: request context, security headers and CORS first, then the public routes (health, the API
  * documents), then auth and rate limits, then one router per resource.
  */
 export function createApp() {
   return createRouter()
     .use(requestContext())
+    .use(securityHeaders())
     .use("/api/*", cors())
     .route("/api/v1/health", healthRoutes)
     .route("/", docsRoutes)

@@ -1,10 +1,15 @@
-// Optional secrets that `[secrets] required` in wrangler.toml does not list.
+// The Worker's secrets (wrangler.toml lists none as required; see the comment there). Each may
+// be absent: without INGEST_TOKEN or ADMIN_TOKEN the Worker refuses writes or deletes (fail
+// closed); without READ_TOKEN reads need no token.
 interface Env {
-  /** When set, reads need a token too (any of the three). */
+  INGEST_TOKEN?: string;
+  ADMIN_TOKEN?: string;
   READ_TOKEN?: string;
 }
 declare namespace Cloudflare {
   interface Env {
+    INGEST_TOKEN?: string;
+    ADMIN_TOKEN?: string;
     READ_TOKEN?: string;
   }
 }

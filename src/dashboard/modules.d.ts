@@ -15,3 +15,8 @@ declare module "uplot/dist/uPlot.min.css" {
   const text: string;
   export default text;
 }
+
+declare module "*/@scalar/api-reference/dist/browser/standalone.js" {
+  const text: string;
+  export default text;
+}

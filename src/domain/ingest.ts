@@ -5,7 +5,7 @@ import type {
   TelemetryBatch,
   TelemetrySample,
 } from "../schemas/telemetry";
-import { sessionStub } from "../session/stub";
+import { sessionSeen, sessionStub } from "../session/client";
 import type { DriverBatch, IngestRequest } from "../session/types";
 import { packRequest } from "../session/wire";
 import { sampleId } from "./sample-id";
@@ -19,6 +19,8 @@ import { sampleId } from "./sample-id";
 export interface PreparedIngest {
   request: IngestRequest;
   ids: string[];
+  /** Samples sent without a timestamp (stored at `receivedAt`): index and driver. */
+  untimed: { index: number; driverId: string }[];
 }
 
 /** What the client is told. */
@@ -83,6 +85,7 @@ export function prepareSamples(
   const details: ErrorDetail[] = [];
   const drivers = new Map<string, DriverBatch>();
   const untimed = new Map<string, number>();
+  const untimedAt: PreparedIngest["untimed"] = [];
   const ids: string[] = [];
   const path = (i: number, field: string) => [prefix(i), field].filter(Boolean).join(".");
   samples.forEach((s, i) => {
@@ -118,6 +121,7 @@ export function prepareSamples(
       }
     }
     const ts = s.timestamp ?? receivedAt;
+    if (s.timestamp == null) untimedAt.push({ index: i, driverId: s.driver_id });
     batch.samples.push(toSampleValues(s, ts));
     ids.push(sampleId(s.session_id, s.driver_id, ts));
   });
@@ -128,8 +132,10 @@ export function prepareSamples(
       trackName: first.track_name,
       sessionType: first.session_type,
       drivers: [...drivers.values()],
+      receivedAt,
     },
     ids,
+    untimed: untimedAt,
   };
 }
 
@@ -141,6 +147,7 @@ export function prepareBatch(
 ): PreparedIngest {
   const details: ErrorDetail[] = [];
   const ids: string[] = [];
+  const untimed: PreparedIngest["untimed"] = [];
   const samples = batch.samples.map((s, i) => {
     if (s.timestamp == null && batch.samples.length > 1) {
       details.push({
@@ -149,6 +156,7 @@ export function prepareBatch(
       });
     }
     const ts = s.timestamp ?? receivedAt;
+    if (s.timestamp == null) untimed.push({ index: i, driverId: batch.driver_id });
     ids.push(sampleId(sessionId, batch.driver_id, ts));
     return toSampleValues(s, ts);
   });
@@ -159,25 +167,39 @@ export function prepareBatch(
       trackName: batch.track_name,
       sessionType: batch.session_type,
       drivers: [{ driverId: batch.driver_id, carName: batch.car_name, samples }],
+      receivedAt,
     },
     ids,
+    untimed,
   };
 }
 
-/** Sends a prepared request to its session object and shapes the answer. */
+/**
+ * Sends a prepared request to its session object and shapes the answer. A replay under an
+ * `Idempotency-Key` answers with the original ids: samples sent without a timestamp were stored
+ * at the original request's time of receipt.
+ */
 export async function ingest(
   env: Env,
   prepared: PreparedIngest,
-  idempotencyKey?: string,
+  idempotency?: IngestRequest["idempotency"],
 ): Promise<IngestResponse> {
-  const request = idempotencyKey ? { ...prepared.request, idempotencyKey } : prepared.request;
+  const request = idempotency ? { ...prepared.request, idempotency } : prepared.request;
   const outcome = await sessionStub(env, request.sessionId).ingest(packRequest(request));
   if (!outcome.ok) {
     throw new ApiError(outcome.code, outcome.message, { details: outcome.details });
   }
+  sessionSeen(request.sessionId);
+  let ids = prepared.ids;
+  if (outcome.receivedAt !== request.receivedAt && prepared.untimed.length > 0) {
+    ids = ids.slice();
+    for (const { index, driverId } of prepared.untimed) {
+      ids[index] = sampleId(request.sessionId, driverId, outcome.receivedAt);
+    }
+  }
   return {
     status: outcome.status,
-    ids: prepared.ids,
+    ids,
     accepted: outcome.accepted,
     duplicates: outcome.duplicates,
     queued: outcome.queued,

@@ -1,7 +1,7 @@
 import { retentionMs } from "../config";
 import { createDb } from "../db/client";
 import { log, setLogLevel } from "../log";
-import { sessionStub } from "../session/stub";
+import { sessionStub } from "../session/client";
 import { sessionsWithExpiredChunks } from "../storage/chunks";
 
 /** Bounds of one purge run: far inside D1's per-invocation limits and the cron's wall time. */

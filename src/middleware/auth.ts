@@ -1,14 +1,16 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app";
 import { ApiError } from "../errors";
 import { log } from "../log";
-import { rateLimit } from "./rate-limit";
+import { BEARER_PROTOCOL } from "../session/live";
+import { type LimitKind, rateLimit } from "./rate-limit";
 
 /** What a request needs (DESIGN §6): reads, writes (ingest or admin), deletes (admin). */
 export type Scope = "read" | "write" | "admin";
 
-type Role = "read" | "ingest" | "admin";
+/** The identity a valid token proves. */
+export type Role = "read" | "ingest" | "admin";
 
 const ALLOWED: Record<Scope, Role[]> = {
   read: ["read", "ingest", "admin"],
@@ -18,35 +20,20 @@ const ALLOWED: Record<Scope, Role[]> = {
 
 const encoder = new TextEncoder();
 
-// The tokens this isolate has seen, the configured ones and those presented (the same ones in
-// normal traffic), with their digests and rate-limit keys. Bounded, since anyone can present a
-// token.
-const seen = new Map<string, { digest: Promise<ArrayBuffer>; limitKey?: string }>();
-const MAX_SEEN = 64;
-
-function seenToken(token: string) {
-  let entry = seen.get(token);
-  if (!entry) {
-    if (seen.size >= MAX_SEEN) seen.clear();
-    entry = { digest: crypto.subtle.digest("SHA-256", encoder.encode(token)) };
-    seen.set(token, entry);
-  }
-  return entry;
-}
+// Digests of the tokens this isolate has seen: the configured ones and those presented (the
+// same ones in normal traffic). Bounded, since anyone can present a token.
+const digests = new Map<string, Promise<ArrayBuffer>>();
+const MAX_DIGESTS = 64;
 
 /** The SHA-256 digest of a token: what tokens are compared by. */
 export function tokenDigest(token: string): Promise<ArrayBuffer> {
-  return seenToken(token).digest;
-}
-
-/** What the rate limiter counts a token's requests by: part of its digest, never the token. */
-export async function tokenLimitKey(token: string): Promise<string> {
-  const entry = seenToken(token);
-  if (entry.limitKey === undefined) {
-    const hash = new Uint8Array(await entry.digest, 0, 12);
-    entry.limitKey = `token:${Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  let digest = digests.get(token);
+  if (!digest) {
+    if (digests.size >= MAX_DIGESTS) digests.clear();
+    digest = crypto.subtle.digest("SHA-256", encoder.encode(token));
+    digests.set(token, digest);
   }
-  return entry.limitKey;
+  return digest;
 }
 
 /** Compares two secrets in constant time (equal-length digests, timing-safe compare). */
@@ -70,49 +57,19 @@ export async function roleOf(env: Env, token: string): Promise<Role | undefined>
   return found;
 }
 
-/** The bearer token of a request, if any. */
-export function bearerToken(c: Context<AppEnv>): string | undefined {
-  const header = c.req.header("authorization");
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  return match?.[1];
-}
-
 /**
- * Requires a token with the scope. Fails closed: a write or delete on a server with no token
- * for it configured is refused with 503, never let through.
+ * The token a request offers, the same way on every route: `Authorization: Bearer <token>`, or
+ * `Sec-WebSocket-Protocol: bearer, <token>` (a browser cannot set headers on a WebSocket).
  */
-export const requireScope = (scope: Scope) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    const env = c.env;
-    if (scope === "read" && !env.READ_TOKEN) return next();
-    const needed = scope === "admin" ? [env.ADMIN_TOKEN] : [env.INGEST_TOKEN, env.ADMIN_TOKEN];
-    if (scope !== "read" && !needed.some(Boolean)) {
-      log.error("refusing a write: no token is configured for it", {
-        request_id: c.get("requestId"),
-        scope,
-      });
-      throw new ApiError(
-        "unavailable",
-        `This server has no ${scope === "admin" ? "ADMIN_TOKEN" : "INGEST_TOKEN"} configured, so it accepts no ${scope === "admin" ? "deletes" : "writes"}`,
-      );
-    }
-    const token = bearerToken(c);
-    const unauthorized = (message: string) =>
-      new ApiError("unauthorized", message, {
-        headers: { "WWW-Authenticate": 'Bearer realm="rustegrate"' },
-      });
-    if (!token) throw unauthorized("Missing bearer token: send Authorization: Bearer <token>");
-    const role = await roleOf(env, token);
-    if (!role) throw unauthorized("Unknown bearer token");
-    if (!ALLOWED[scope].includes(role)) {
-      throw new ApiError(
-        "forbidden",
-        `A ${role} token cannot ${scope === "admin" ? "delete" : "write"}`,
-      );
-    }
-    c.set("role", role);
-    await next();
-  });
+export function offeredToken(c: Context<AppEnv>): string | undefined {
+  const header = c.req.header("authorization");
+  if (header !== undefined) return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  const protocols = c.req.header("sec-websocket-protocol");
+  if (protocols === undefined) return undefined;
+  const list = protocols.split(",").map((p) => p.trim());
+  const at = list.indexOf(BEARER_PROTOCOL);
+  return at >= 0 ? list[at + 1] || undefined : undefined;
+}
 
 /** The scope an API request needs, from its method. */
 export function scopeOf(method: string): Scope {
@@ -122,28 +79,62 @@ export function scopeOf(method: string): Scope {
   return "write";
 }
 
+const unauthorized = (message: string) =>
+  new ApiError("unauthorized", message, {
+    headers: { "WWW-Authenticate": 'Bearer realm="rustegrate"' },
+  });
+
 /**
- * Auth then rate limit for every protected API route, by method. WebSocket upgrades are left
- * to the live route, which takes the read token the way browsers can send it.
+ * Whether a request with `role` (undefined: no valid token) may do what `scope` needs; throws
+ * the 401, 403 or (no token configured for a write: fail closed) 503 otherwise.
+ */
+function authorise(c: Context<AppEnv>, scope: Scope, offered: boolean, role?: Role): void {
+  const env = c.env;
+  if (scope === "read" && !env.READ_TOKEN) return;
+  const needed = scope === "admin" ? [env.ADMIN_TOKEN] : [env.INGEST_TOKEN, env.ADMIN_TOKEN];
+  if (scope !== "read" && !needed.some(Boolean)) {
+    log.error("refusing a write: no token is configured for it", {
+      request_id: c.get("requestId"),
+      scope,
+    });
+    throw new ApiError(
+      "unavailable",
+      `This server has no ${scope === "admin" ? "ADMIN_TOKEN" : "INGEST_TOKEN"} configured, so it accepts no ${scope === "admin" ? "deletes" : "writes"}`,
+    );
+  }
+  if (!offered) {
+    throw unauthorized(
+      "Missing bearer token: send Authorization: Bearer <token> (WebSocket: Sec-WebSocket-Protocol: bearer, <token>)",
+    );
+  }
+  if (!role) throw unauthorized("Unknown bearer token");
+  if (!ALLOWED[scope].includes(role)) {
+    throw new ApiError(
+      "forbidden",
+      `A ${role} token cannot ${scope === "admin" ? "delete" : "write"}`,
+    );
+  }
+}
+
+/**
+ * Identity, rate limit and authorisation for every protected API route, in that order and the
+ * same for every request, WebSocket upgrade or not: the token (if any) is verified, the request
+ * counts against its role's budget (or its client address's, without a valid token), then the
+ * route's scope decides.
  */
 export const guard = () => {
-  // Admin requests (deletes) count against the write limit.
-  const writes = rateLimit("write");
-  const checks: Record<
-    Scope,
-    { auth: MiddlewareHandler<AppEnv>; limit: MiddlewareHandler<AppEnv> }
-  > = {
-    read: { auth: requireScope("read"), limit: rateLimit("read") },
-    write: { auth: requireScope("write"), limit: writes },
-    admin: { auth: requireScope("admin"), limit: writes },
+  const limits: Record<LimitKind, ReturnType<typeof rateLimit>> = {
+    read: rateLimit("read"),
+    write: rateLimit("write"),
   };
   return createMiddleware<AppEnv>(async (c, next) => {
     const scope = scopeOf(c.req.method);
-    // WebSocket upgrades are GETs; other requests skip the header lookup.
-    if (scope === "read" && c.req.header("upgrade")?.toLowerCase() === "websocket") return next();
-    const { auth, limit } = checks[scope];
-    await auth(c, async () => {
-      await limit(c, next);
-    });
+    const token = offeredToken(c);
+    const role = token === undefined ? undefined : await roleOf(c.env, token);
+    // Deletes count against the write budget.
+    await limits[scope === "read" ? "read" : "write"](c, role);
+    authorise(c, scope, token !== undefined, role);
+    if (role) c.set("role", role);
+    await next();
   });
 };

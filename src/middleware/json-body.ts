@@ -11,6 +11,35 @@ const utf8 = new TextDecoder();
  * on Content-Length and again on the bytes actually received), 400 for malformed JSON.
  */
 export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
+  return parseJson(await readJsonBytes(c));
+}
+
+/** An ingest request's `Idempotency-Key`, and the fingerprint of the request it was sent with. */
+export interface Idempotency {
+  key: string;
+  /** SHA-256 of the method, path and body bytes: a retry sends the same ones. */
+  fingerprint: string;
+}
+
+/** An ingest request's JSON body, with its idempotency key and fingerprint when it has one. */
+export async function readIngestBody(
+  c: Context<AppEnv>,
+): Promise<{ body: unknown; idempotency?: Idempotency }> {
+  const key = idempotencyKey(c);
+  const bytes = await readJsonBytes(c);
+  const body = parseJson(bytes);
+  if (key === undefined) return { body };
+  const head = new TextEncoder().encode(`${c.req.method} ${c.req.path}\n`);
+  const all = new Uint8Array(head.byteLength + bytes.byteLength);
+  all.set(head);
+  all.set(bytes, head.byteLength);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  const fingerprint = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return { body, idempotency: { key, fingerprint } };
+}
+
+/** The body's bytes, after the content type and size checks. */
+async function readJsonBytes(c: Context<AppEnv>): Promise<Uint8Array> {
   const type = c.req.header("content-type") ?? "";
   if (!JSON_TYPE.test(type.trim())) {
     throw new ApiError(
@@ -21,9 +50,24 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   const max = limits(c.env).maxBodyBytes;
   const declared = Number(c.req.header("content-length"));
   if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
-  const text = await readLimited(c.req.raw, max, declared);
   try {
-    return JSON.parse(text);
+    return await readLimited(c.req.raw, max, declared);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    // The body is the client's: failing to read it ("Network connection lost.") means the
+    // client went away mid-upload. Nobody sees this answer; it is a client abort, not a 5xx.
+    c.set("logFields", { ...c.get("logFields"), client_aborted: true });
+    throw new ApiError(
+      "validation_failed",
+      "Invalid request: the body ended early (the client closed the connection)",
+      { details: [{ path: "", message: "ended before Content-Length bytes arrived" }] },
+    );
+  }
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(utf8.decode(bytes));
   } catch (err) {
     throw new ApiError(
       "validation_failed",
@@ -44,12 +88,12 @@ function tooLarge(max: number): ApiError {
  * length within the limit is read in one go (HTTP framing holds it to that length; the size is
  * checked again all the same); one of unknown length is read chunk by chunk.
  */
-async function readLimited(req: Request, max: number, declared: number): Promise<string> {
-  if (!req.body) return "";
+async function readLimited(req: Request, max: number, declared: number): Promise<Uint8Array> {
+  if (!req.body) return new Uint8Array(0);
   if (Number.isFinite(declared)) {
     const bytes = await req.arrayBuffer();
     if (bytes.byteLength > max) throw tooLarge(max);
-    return utf8.decode(bytes);
+    return new Uint8Array(bytes);
   }
   const reader = req.body.getReader();
   const parts: Uint8Array[] = [];
@@ -70,13 +114,13 @@ async function readLimited(req: Request, max: number, declared: number): Promise
     bytes.set(part, offset);
     offset += part.byteLength;
   }
-  return utf8.decode(bytes);
+  return bytes;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
 /** The optional `Idempotency-Key` header, validated. */
-export function idempotencyKey(c: Context<AppEnv>): string | undefined {
+function idempotencyKey(c: Context<AppEnv>): string | undefined {
   const key = c.req.header("idempotency-key");
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) {

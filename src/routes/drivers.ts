@@ -4,7 +4,7 @@ import { ApiError } from "../errors";
 import { readJsonBody } from "../middleware/json-body";
 import { parseOrThrow, validate } from "../middleware/validate";
 import { DeleteBody, DeleteQuery, DriverHistoryQuery, DriverIdParam } from "../schemas/query";
-import { sessionStub } from "../session/stub";
+import { sessionStub } from "../session/client";
 import { readDriverTelemetry, sessionsWithDriverBefore } from "../storage/queries";
 import { CONTENT_TYPES, columnsFor, serialise } from "./format";
 import { nextLink } from "./links";

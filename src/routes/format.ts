@@ -52,8 +52,17 @@ export function serialise(rows: readonly Row[], format: RecordFormat, columns: R
   return `${lines.join("\r\n")}\r\n`;
 }
 
-function csvCell(v: unknown): string {
+/** A string a spreadsheet would take for a formula: it starts with = + - @, a tab or a CR. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV field (RFC 4180). Numbers are written as numbers; a string that a spreadsheet would
+ * run as a formula (a track named `=HYPERLINK(...)`) is neutralised the OWASP way: prefixed with
+ * a single quote and quoted, so it shows as the text it is.
+ */
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return "";
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v !== "string") return String(v);
+  const s = FORMULA_START.test(v) ? `'${v}` : v;
+  return /[",\r\n']/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -3,7 +3,7 @@ import { limits } from "../config";
 import { createDb } from "../db/client";
 import { costHeaders, ingest, prepareBatch } from "../domain/ingest";
 import { ApiError } from "../errors";
-import { idempotencyKey, readJsonBody } from "../middleware/json-body";
+import { readIngestBody } from "../middleware/json-body";
 import { parseOrThrow, validate } from "../middleware/validate";
 import { fastBatch } from "../schemas/fast";
 import {
@@ -13,7 +13,7 @@ import {
   SessionTelemetryQuery,
 } from "../schemas/query";
 import { TelemetryBatch } from "../schemas/telemetry";
-import { sessionStub } from "../session/stub";
+import { findSession } from "../session/client";
 import { listSessions, readSessionTelemetry } from "../storage/queries";
 import { CONTENT_TYPES, columnsFor, serialise } from "./format";
 import { nextLink } from "./links";
@@ -22,7 +22,7 @@ import { nextLink } from "./links";
 export const sessionRoutes = createRouter()
   .post("/:session_id/telemetry", validate("param", SessionIdParam), async (c) => {
     const { session_id } = c.req.valid("param");
-    const body = await readJsonBody(c);
+    const { body, idempotency } = await readIngestBody(c);
     const receivedAt = Date.now();
     const max = limits(c.env).maxBatchSamples;
     const count = (body as { samples?: unknown })?.samples;
@@ -35,7 +35,7 @@ export const sessionRoutes = createRouter()
     const batch = fastBatch(body) ?? parseOrThrow(TelemetryBatch, body);
     const prepared = prepareBatch(session_id, batch, receivedAt);
     c.set("logFields", { session_id, samples: batch.samples.length });
-    const result = await ingest(c.env, prepared, idempotencyKey(c));
+    const result = await ingest(c.env, prepared, idempotency);
     const payload = { ids: result.ids, accepted: result.accepted, duplicates: result.duplicates };
     return result.queued
       ? c.json({ queued: true, ...payload }, 202)
@@ -58,7 +58,8 @@ export const sessionRoutes = createRouter()
   })
   .get("/:session_id", validate("param", SessionIdParam), async (c) => {
     const { session_id } = c.req.valid("param");
-    const summary = await sessionStub(c.env, session_id).summary(session_id);
+    const session = await findSession(c.env, session_id);
+    const summary = session && (await session.summary(session_id));
     if (!summary) throw new ApiError("not_found", `Session ${session_id} not found`);
     return c.json(summary);
   })
@@ -69,7 +70,8 @@ export const sessionRoutes = createRouter()
     async (c) => {
       const { session_id } = c.req.valid("param");
       const { driver_id } = c.req.valid("query");
-      const laps = await sessionStub(c.env, session_id).laps(session_id, driver_id);
+      const session = await findSession(c.env, session_id);
+      const laps = session && (await session.laps(session_id, driver_id));
       if (!laps) throw new ApiError("not_found", `Session ${session_id} not found`);
       return c.json(laps);
     },

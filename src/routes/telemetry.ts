@@ -5,7 +5,7 @@ import { createDb } from "../db/client";
 import { costHeaders, ingest, prepareSamples } from "../domain/ingest";
 import { parseSampleId } from "../domain/sample-id";
 import { ApiError } from "../errors";
-import { idempotencyKey, readJsonBody } from "../middleware/json-body";
+import { readIngestBody } from "../middleware/json-body";
 import { parseOrThrow } from "../middleware/validate";
 import { fastSample } from "../schemas/fast";
 import { TelemetrySample } from "../schemas/telemetry";
@@ -25,7 +25,7 @@ function parseSamples(body: unknown[]) {
 /** `POST /telemetry` (one sample or an array) and `GET /telemetry/{id}`. */
 export const telemetryRoutes = createRouter()
   .post("/", async (c) => {
-    const body = await readJsonBody(c);
+    const { body, idempotency } = await readIngestBody(c);
     const receivedAt = Date.now();
     const isArray = Array.isArray(body);
     const max = limits(c.env).maxBatchSamples;
@@ -40,7 +40,7 @@ export const telemetryRoutes = createRouter()
       : [fastSample(body) ?? parseOrThrow(TelemetrySample, body)];
     const prepared = prepareSamples(samples, receivedAt, (i) => (isArray ? String(i) : ""));
     c.set("logFields", { session_id: prepared.request.sessionId, samples: samples.length });
-    const result = await ingest(c.env, prepared, idempotencyKey(c));
+    const result = await ingest(c.env, prepared, idempotency);
     if (result.queued) {
       return c.json(
         {

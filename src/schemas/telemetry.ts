@@ -73,7 +73,10 @@ export const Rfc3339 = z
   .transform((s, ctx) => {
     const ms = parseTimestamp(s);
     if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: "must be a valid date-time" });
+      ctx.addIssue({
+        code: "custom",
+        message: "must be a date-time that exists (no February 30th, no hour 24)",
+      });
       return z.NEVER;
     }
     return ms;
@@ -84,24 +87,59 @@ export const Timestamp = Rfc3339.refine((ms) => ms <= Date.now() + MAX_FUTURE_MS
   error: "must be at most 5 minutes in the future",
 }).meta({ description: "RFC 3339; defaults to the time of receipt; at most 5 min ahead" });
 
+const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
+const two = (s: string, i: number) => digit(s, i) * 10 + digit(s, i + 1);
+
+/** Days in a month of the proleptic Gregorian calendar (month 1-12). */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Days from 1970-01-01 to a civil date (proleptic Gregorian; H. Hinnant's algorithm). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
 /**
- * Parses RFC 3339 (already checked against RFC3339) to epoch milliseconds; fractions below a
- * millisecond are truncated.
+ * Parses an RFC 3339 date-time (already checked against RFC3339) to epoch milliseconds;
+ * fractions below a millisecond are truncated. Impossible dates and times (February 30th,
+ * 24:00, an offset of +25:00, a leap second) are undefined, never rolled over into another day.
  */
 export function parseTimestamp(s: string): number | undefined {
-  // The canonical form toISOString writes, which most clients send, is one Date.parse; where
-  // that fails (T24:00:00.500Z, say) the general path below decides.
-  if (s.length === 24 && s.charCodeAt(10) === 84 && s.charCodeAt(19) === 46 && s[23] === "Z") {
-    const ms = Date.parse(s);
-    if (Number.isFinite(ms)) return ms;
+  const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + two(s, 2);
+  const month = two(s, 5);
+  const day = two(s, 8);
+  const hour = two(s, 11);
+  const minute = two(s, 14);
+  const second = two(s, 17);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let i = 19;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46 /* . */) {
+    let scale = 100;
+    for (i++; i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57; i++) {
+      ms += digit(s, i) * scale;
+      scale /= 10;
+    }
+    ms = Math.floor(ms);
   }
-  const m = /^(.*?)(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(s.replace(" ", "T"));
-  if (!m) return undefined;
-  const [, base, frac = "", zone] = m;
-  const seconds = Date.parse(`${base}${zone === "z" ? "Z" : zone}`);
-  if (!Number.isFinite(seconds)) return undefined;
-  const ms = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
-  return seconds + ms;
+  let offsetMinutes = 0;
+  const zone = s.charCodeAt(i);
+  if (zone === 43 /* + */ || zone === 45 /* - */) {
+    const oh = two(s, i + 1);
+    const om = two(s, i + 4);
+    if (oh > 23 || om > 59) return undefined;
+    offsetMinutes = (zone === 45 ? -1 : 1) * (oh * 60 + om);
+  }
+  const days = daysFromCivil(year, month, day);
+  return ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + ms;
 }
 
 /** Formats epoch milliseconds as RFC 3339 in UTC with milliseconds. */

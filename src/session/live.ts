@@ -94,7 +94,6 @@ export const LiveQuery = z.strictObject({
     .max(3600, "must be at most 3600")
     .default(10)
     .meta({ description: "Seconds of recent samples per driver in the snapshot (default 10)" }),
-  token: z.string().max(1024).optional().meta({ description: "The read token, when required" }),
 });
 export type LiveQuery = z.infer<typeof LiveQuery>;
 

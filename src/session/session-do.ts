@@ -82,9 +82,18 @@ CREATE TABLE IF NOT EXISTS queue (
 );
 CREATE TABLE IF NOT EXISTS idempotency (
   key TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL DEFAULT '',
   outcome TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );`;
+
+const KEY_REUSED: IngestOutcome = {
+  ok: false,
+  code: "idempotency_key_reused",
+  message:
+    "Idempotency-Key was already used with a different request: use a new key for a new batch",
+  details: [{ path: "Idempotency-Key", message: "was already used with a different request" }],
+};
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const FLUSH_PAGE = 100;
@@ -291,18 +300,28 @@ export class SessionDO extends DurableObject<Env> {
   async #ingestGroup(requests: IngestRequest[]): Promise<IngestOutcome[]> {
     const now = this.now();
     const outcomes: (IngestOutcome | undefined)[] = requests.map((r) =>
-      r.idempotencyKey ? (this.#idempotent(r.idempotencyKey) ?? undefined) : undefined,
+      r.idempotency ? (this.#idempotent(r.idempotency) ?? undefined) : undefined,
     );
-    // A key repeated inside the group is a retry of its first request: it gets that answer.
+    // A key repeated inside the group is a retry of its first request (same fingerprint): it
+    // gets that answer; with another fingerprint it is refused.
     const firstWithKey = new Map<string, number>();
     const repeats = new Map<number, number>();
     requests.forEach((r, i) => {
-      if (!r.idempotencyKey || outcomes[i]) return;
-      const first = firstWithKey.get(r.idempotencyKey);
-      if (first === undefined) firstWithKey.set(r.idempotencyKey, i);
-      else {
+      if (!r.idempotency || outcomes[i]) return;
+      const first = firstWithKey.get(r.idempotency.key);
+      if (first === undefined) firstWithKey.set(r.idempotency.key, i);
+      else if (requests[first]?.idempotency?.fingerprint !== r.idempotency.fingerprint) {
+        outcomes[i] = KEY_REUSED;
+      } else {
         repeats.set(i, first);
-        outcomes[i] = { ok: true, status: 201, accepted: 0, duplicates: 0, queued: false };
+        outcomes[i] = {
+          ok: true,
+          status: 201,
+          accepted: 0,
+          duplicates: 0,
+          queued: false,
+          receivedAt: r.receivedAt,
+        };
       }
     });
     let admitted = admit(requests, this.#meta, (d) => this.#drivers.get(d)?.carName, outcomes);
@@ -340,6 +359,7 @@ export class SessionDO extends DurableObject<Env> {
               accepted: total(i),
               duplicates: dup,
               queued: false,
+              receivedAt: (requests[i] as IngestRequest).receivedAt,
               d1,
             };
           }
@@ -370,6 +390,7 @@ export class SessionDO extends DurableObject<Env> {
             accepted: total(i),
             duplicates: dup,
             queued: true,
+            receivedAt: (requests[i] as IngestRequest).receivedAt,
           };
         }
       }
@@ -377,7 +398,8 @@ export class SessionDO extends DurableObject<Env> {
     for (const [i, first] of repeats) outcomes[i] = outcomes[first];
     for (const [key, i] of firstWithKey) {
       const outcome = outcomes[i];
-      if (outcome?.ok) this.#remember(key, outcome, now);
+      const fingerprint = requests[i]?.idempotency?.fingerprint as string;
+      if (outcome?.ok) this.#remember(key, fingerprint, outcome, now);
     }
     return outcomes as IngestOutcome[];
   }
@@ -767,21 +789,28 @@ export class SessionDO extends DurableObject<Env> {
     void this.ctx.storage.put(entries);
   }
 
-  #idempotent(key: string): IngestOutcome | null {
+  /** The answer to a request already seen under its key: the original one, or a refusal. */
+  #idempotent(idempotency: { key: string; fingerprint: string }): IngestOutcome | null {
     const row = this.ctx.storage.sql
-      .exec<{ outcome: string }>("SELECT outcome FROM idempotency WHERE key = ?", key)
+      .exec<{ outcome: string; fingerprint: string }>(
+        "SELECT outcome, fingerprint FROM idempotency WHERE key = ?",
+        idempotency.key,
+      )
       .toArray()[0];
-    return row ? (JSON.parse(row.outcome) as IngestOutcome) : null;
+    if (!row) return null;
+    if (row.fingerprint !== idempotency.fingerprint) return KEY_REUSED;
+    return JSON.parse(row.outcome) as IngestOutcome;
   }
 
-  #remember(key: string, outcome: IngestOutcome, now: number): void {
+  #remember(key: string, fingerprint: string, outcome: IngestOutcome, now: number): void {
     this.ctx.storage.sql.exec(
       "DELETE FROM idempotency WHERE created_at < ?",
       now - IDEMPOTENCY_TTL_MS,
     );
     this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO idempotency (key, outcome, created_at) VALUES (?, ?, ?)",
+      "INSERT OR REPLACE INTO idempotency (key, fingerprint, outcome, created_at) VALUES (?, ?, ?, ?)",
       key,
+      fingerprint,
       JSON.stringify(outcome),
       now,
     );

@@ -19,7 +19,10 @@ export interface IngestRequest {
   trackName: string;
   sessionType: string;
   drivers: DriverBatch[];
-  idempotencyKey?: string;
+  /** When the Worker received it: the timestamp of samples sent without one. */
+  receivedAt: number;
+  /** The request's `Idempotency-Key` and the fingerprint of what was sent with it. */
+  idempotency?: { key: string; fingerprint: string };
 }
 
 export type IngestOutcome =
@@ -30,6 +33,8 @@ export type IngestOutcome =
       accepted: number;
       duplicates: number;
       queued: boolean;
+      /** `receivedAt` of the request answered: the original one when this is a replay. */
+      receivedAt: number;
       /** This request's share of the D1 rows its group's write reported (DESIGN §7's cost). */
       d1?: { rowsWritten: number; rowsRead: number };
     }

@@ -228,3 +228,13 @@ export function pruneCatalog(db: Db): Statement[] {
       .where(sql`${cars.name} not in (select ${sessionDrivers.carName} from ${sessionDrivers})`),
   ];
 }
+
+/** Whether a session has a row: the directory of every session ever written. */
+export async function sessionExists(db: Db, sessionId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ one: sql<number>`1` })
+    .from(sessions)
+    .where(eq(sessions.sessionId, sessionId))
+    .limit(1);
+  return row !== undefined;
+}

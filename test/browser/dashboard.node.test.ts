@@ -1,16 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readEnvFile } from "../../scripts/dev-vars";
+import { randomToken } from "../../scripts/dev-vars";
 import {
   type CarSimulation,
   createCarSimulation,
   type SimSample,
 } from "../../scripts/sim/generator";
+import { type DevServer, startDevServer, until } from "../helpers/dev-server";
 
 /**
  * The dashboard end to end: `pnpm dev` on a free loopback port, three simulated cars streamed
@@ -42,52 +41,12 @@ const HZ = 30;
 const BATCH = HZ * 2; // 2 s of samples per request
 const SESSION = `browser-${Date.now().toString(36)}`;
 
-let server: ChildProcess | undefined;
-let serverLog = "";
+let server: DevServer | undefined;
 let base = "";
 let ingestToken = "";
 let readToken = "";
 let browser: Browser | undefined;
 const pageErrors: string[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-/** Resolves once `check` is true, polling every `everyMs`, or fails after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms: number, everyMs = 250) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-function stopServer(): void {
-  const pid = server?.pid;
-  if (pid === undefined || server?.exitCode !== null) return;
-  try {
-    process.kill(-pid, "SIGTERM"); // the whole group: pnpm, tsx, wrangler, workerd
-  } catch {
-    // already gone
-  }
-  const killer = setTimeout(() => {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }, 5000);
-  killer.unref();
-}
 
 /** Three cars on Laguna Seca, two timed laps each, as compact batches. */
 function cars(): CarSimulation[] {
@@ -152,43 +111,20 @@ async function attr(page: Page, selector: string, name: string): Promise<number>
 describe.skipIf(!hasBrowser)("dashboard in headless Chromium", () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const [port, inspector] = [await freePort(), await freePort()];
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(
-      "pnpm",
-      ["dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector)],
-      {
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-      },
-    );
-    const keep = (d: Buffer) => {
-      serverLog = (serverLog + d).slice(-6000);
-    };
-    server.stdout?.on("data", keep);
-    server.stderr?.on("data", keep);
-    await until(
-      "pnpm dev to answer /api/v1/health",
-      async () => {
-        if (server?.exitCode !== null) throw new Error(`pnpm dev exited:\n${serverLog}`);
-        return (await fetch(`${base}/api/v1/health`)).ok;
-      },
-      120_000,
-      500,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${serverLog}`);
+    server = await startDevServer({
+      INGEST_TOKEN: randomToken(),
+      ADMIN_TOKEN: randomToken(),
+      READ_TOKEN: randomToken(),
     });
-    // `pnpm dev` creates .dev.vars with fresh tokens when it is missing.
-    const vars = readEnvFile(".dev.vars");
-    ingestToken = vars.INGEST_TOKEN ?? "";
-    readToken = vars.READ_TOKEN ?? "";
+    base = server.base;
+    ingestToken = server.tokens.INGEST_TOKEN ?? "";
+    readToken = server.tokens.READ_TOKEN ?? "";
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   }, 150_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    stopServer();
+    await server?.stop();
   });
 
   async function open(width: number, height: number, scale = 1): Promise<Page> {
@@ -296,4 +232,26 @@ describe.skipIf(!hasBrowser)("dashboard in headless Chromium", () => {
     expect(pageErrors).toEqual([]);
     console.log(`screenshots in ${SHOTS}`);
   }, 240_000);
+
+  it("renders the API reference at /docs from this server alone, within its CSP", async () => {
+    const page = await open(1280, 900);
+    const foreign: string[] = [];
+    const violations: string[] = [];
+    page.on("request", (r) => {
+      if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url());
+    });
+    page.on("console", (m) => {
+      if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) {
+        violations.push(m.text());
+      }
+    });
+    await page.goto(`${base}/docs`);
+    // Scalar draws the document's title and its operations.
+    await page.getByText("Rustegrate telemetry API").first().waitFor({ timeout: 30_000 });
+    await page.getByText("Ingest a compact batch").first().waitFor();
+    expect(foreign).toEqual([]);
+    expect(violations).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, "docs.png") });
+    await page.context().close();
+  }, 60_000);
 });

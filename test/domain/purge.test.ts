@@ -8,8 +8,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { purgeExpired } from "../../src/domain/purge";
 import worker from "../../src/index";
+import { sessionStub } from "../../src/session/client";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
 import { api, batchBody, getJson, post, series, uniqueId } from "../helpers/api";
 
 type Json = Record<string, unknown>;

@@ -227,4 +227,51 @@ describe("parseTimestamp", () => {
       expect(parseTimestamp(`${edge}Z`)).toBe(parseTimestamp(`${edge}+00:00`));
     }
   });
+
+  it("reads every possible date-time as Date does", () => {
+    const instant = fc.date({
+      min: new Date("0000-01-01T00:00:00Z"),
+      max: new Date("9999-12-31T23:59:59.999Z"),
+      noInvalidDate: true,
+    });
+    fc.assert(
+      fc.property(instant, fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }), (d, offset) => {
+        const iso = d.toISOString();
+        expect(parseTimestamp(iso)).toBe(d.getTime());
+        // The same instant written in another zone.
+        const local = new Date(d.getTime() + offset * 60_000).toISOString().slice(0, 23);
+        const sign = offset < 0 ? "-" : "+";
+        const zone = `${sign}${pad(Math.floor(Math.abs(offset) / 60), 2)}:${pad(Math.abs(offset) % 60, 2)}`;
+        if (local.startsWith("-") || local.startsWith("+")) return; // outside 4-digit years
+        expect(parseTimestamp(`${local}${zone}`)).toBe(d.getTime());
+      }),
+      { numRuns: 3000 },
+    );
+    expect(parseTimestamp("2024-05-01T12:00:00.123456789Z")).toBe(
+      Date.UTC(2024, 4, 1, 12, 0, 0, 123),
+    );
+    expect(parseTimestamp("2024-05-01 12:00:00z")).toBe(Date.UTC(2024, 4, 1, 12));
+  });
+
+  it("refuses impossible calendar dates and times instead of rolling them over", () => {
+    for (const bad of [
+      "2026-02-30T10:00:00Z",
+      "2026-02-29T10:00:00Z",
+      "2100-02-29T10:00:00Z",
+      "2026-04-31T10:00:00Z",
+      "2026-13-01T10:00:00Z",
+      "2026-00-10T10:00:00Z",
+      "2026-01-00T10:00:00Z",
+      "2026-01-32T10:00:00Z",
+      "2026-01-01T24:00:00Z",
+      "2026-01-01T23:60:00Z",
+      "2026-01-01T23:59:60Z",
+      "2026-01-01T10:00:00+24:00",
+      "2026-01-01T10:00:00+05:60",
+    ]) {
+      expect(parseTimestamp(bad), bad).toBeUndefined();
+    }
+    expect(parseTimestamp("2024-02-29T10:00:00Z")).toBe(Date.UTC(2024, 1, 29, 10));
+    expect(parseTimestamp("2000-02-29T10:00:00Z")).toBe(Date.UTC(2000, 1, 29, 10));
+  });
 });

@@ -2,8 +2,8 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
+import { sessionStub } from "../../src/session/client";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
 import { api, batchBody, getJson, post, series, uniqueId } from "../helpers/api";
 import { countingD1, faultyD1 } from "../helpers/faults";
 

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { BatchSampleInput } from "../../src/schemas/telemetry";
-import { sessionStub } from "../../src/session/stub";
+import { sessionStub } from "../../src/session/client";
 import { api, batchBody, channels, getJson, post, uniqueId } from "../helpers/api";
 
 type Json = Record<string, unknown>;

@@ -3,9 +3,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/router";
 import { CHANNEL_NAMES } from "../../src/schemas/telemetry";
+import { sessionStub } from "../../src/session/client";
 import type { LiveLimits } from "../../src/session/live";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
 import { api, batchBody, post, series, uniqueId } from "../helpers/api";
 import { TEST_TOKENS } from "../helpers/tokens";
 
@@ -113,6 +113,11 @@ async function send(sessionId: string, samples: ReturnType<typeof series>, drive
   return res.json<{ accepted: number; duplicates: number }>();
 }
 
+/** Creates the session (one sample of another driver, an hour earlier): live needs a session. */
+async function openSession(sessionId: string) {
+  await send(sessionId, series(T0 - 3_600_000, 1), "pit");
+}
+
 async function setLimits(sessionId: string, limits: Partial<LiveLimits>) {
   await runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
     Object.assign(instance.live.limits, limits);
@@ -144,15 +149,27 @@ describe("GET /api/v1/sessions/{session_id}/live", () => {
     expect(snap.options).toEqual({ hz: null, channels: ["speed", "current_lap"], window: 2 });
   });
 
-  it("sends an empty snapshot for a session with no samples yet, then its first batch", async () => {
+  it("answers 404 for a session that was never written, without creating it", async () => {
     const sessionId = uniqueId("live");
+    const res = await api(`/api/v1/sessions/${sessionId}/live`, {
+      headers: { Upgrade: "websocket" },
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: "not_found" });
+    expect((await api(`/api/v1/sessions/${sessionId}`)).status).toBe(404);
+  });
+
+  it("sends a new driver's first batch after the snapshot, as compact float32 columns", async () => {
+    const sessionId = uniqueId("live");
+    await openSession(sessionId);
     const client = await connect(sessionId);
     const snap = await client.next();
-    expect(snap).toMatchObject({ type: "snapshot", seq: 0, session: null, laps: [], drivers: [] });
+    expect(snap).toMatchObject({ type: "snapshot", seq: 1, laps: [] });
+    expect((snap.drivers as Json[]).map((d) => d.driver_id)).toEqual(["pit"]);
     const samples = series(T0, 30);
     await send(sessionId, samples);
     const msg = await client.next();
-    expect(msg).toMatchObject({ type: "samples", seq: 1, driver_id: "d1", car_name: "BMW M4 GT3" });
+    expect(msg).toMatchObject({ type: "samples", seq: 2, driver_id: "d1", car_name: "BMW M4 GT3" });
     const columns = msg.samples as Columns;
     expect(Object.keys(columns)).toEqual(["ts", ...CHANNEL_NAMES]);
     expect(columns.ts).toEqual(tsOf(samples));
@@ -165,8 +182,9 @@ describe("GET /api/v1/sessions/{session_id}/live", () => {
 
   it("streams batches and lap events in order with consecutive sequence numbers", async () => {
     const sessionId = uniqueId("live");
-    const client = await connect(sessionId, "?channels=current_lap");
-    expect((await client.next()).seq).toBe(0);
+    await openSession(sessionId);
+    const client = await connect(sessionId, "?channels=current_lap&drivers=d1");
+    expect((await client.next()).seq).toBe(1);
     const all = series(T0, 240, 60, (i) => ({ current_lap: 1 + Math.floor(i / 60) }));
     for (let i = 0; i < 4; i++) await send(sessionId, all.slice(i * 60, i * 60 + 60));
     // Re-sent samples are stored once, so they are published once.
@@ -177,7 +195,7 @@ describe("GET /api/v1/sessions/{session_id}/live", () => {
     );
 
     const messages = await client.take(9);
-    expect(messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(messages.map((m) => m.seq)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(messages.map((m) => m.type)).toEqual([
       "samples",
       "samples",
@@ -263,6 +281,7 @@ describe("GET /api/v1/sessions/{session_id}/live", () => {
 
   it("decimates to ?hz= and sends only the channels asked for", async () => {
     const sessionId = uniqueId("live");
+    await openSession(sessionId);
     const fast = await connect(sessionId);
     const slow = await connect(sessionId, "?hz=10&channels=speed,gear");
     await Promise.all([fast.next(), slow.next()]);
@@ -282,11 +301,12 @@ describe("GET /api/v1/sessions/{session_id}/live", () => {
 
   it("sends only the drivers asked for", async () => {
     const sessionId = uniqueId("live");
+    await openSession(sessionId);
     const client = await connect(sessionId, "?drivers=bob&channels=speed");
     await client.next();
     await send(sessionId, series(T0, 10), "alice");
     await send(sessionId, series(T0, 10), "bob");
-    expect(await client.next()).toMatchObject({ driver_id: "bob", seq: 2 });
+    expect(await client.next()).toMatchObject({ driver_id: "bob", seq: 3 });
   });
 
   it("rejects a request that is not a WebSocket upgrade, and an invalid query, with 400", async () => {
@@ -304,8 +324,9 @@ describe("GET /api/v1/sessions/{session_id}/live", () => {
     expect(body.details.map((d) => d.path).sort()).toEqual(["channels", "hz"]);
   });
 
-  it("requires a read token when one is configured, by query, subprotocol or header", async () => {
+  it("requires a read token when one is configured, by subprotocol or header, never in the URL", async () => {
     const sessionId = uniqueId("live");
+    await openSession(sessionId);
     const app = createApp();
     const withToken = { ...env, READ_TOKEN: TEST_TOKENS.read } as Env;
     const call = (query: string, headers: Record<string, string> = {}) =>
@@ -315,12 +336,9 @@ describe("GET /api/v1/sessions/{session_id}/live", () => {
     expect(missing.status).toBe(401);
     expect(missing.headers.get("content-type")).toMatch(/application\/json/);
     expect(await missing.json()).toMatchObject({ code: "unauthorized" });
-    expect((await call("?token=wrong")).status).toBe(401);
     expect((await call("", { "Sec-WebSocket-Protocol": "bearer, nope" })).status).toBe(401);
-
-    const byQuery = await call(`?token=${TEST_TOKENS.read}`);
-    expect(byQuery.status).toBe(101);
-    open.push(new LiveClient(byQuery.webSocket as WebSocket, true));
+    // A token in the query string would end up in logs and browser history: not accepted.
+    expect((await call(`?token=${TEST_TOKENS.read}`)).status).toBe(401);
 
     const byProtocol = await call("", { "Sec-WebSocket-Protocol": `bearer, ${TEST_TOKENS.read}` });
     expect(byProtocol.status).toBe(101);

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { toSampleValues } from "../../src/domain/ingest";
-import { sessionStub } from "../../src/session/stub";
+import { sessionStub } from "../../src/session/client";
 import { runBatch } from "../../src/storage/batch";
 import {
   CHUNK_MAX_BYTES,

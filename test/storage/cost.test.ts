@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import type { BatchSampleInput } from "../../src/schemas/telemetry";
+import { sessionStub } from "../../src/session/client";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
 import { batchBody, channels, post, uniqueId } from "../helpers/api";
 import { countingD1 } from "../helpers/faults";
 
