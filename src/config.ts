@@ -3,6 +3,10 @@ export interface Limits {
   maxBatchSamples: number;
   maxBodyBytes: number;
   hotWindowMs: number;
+  /** API requests one isolate works on at once; beyond it, 503 at once. */
+  maxInflight: number;
+  /** Ingest requests one isolate sends to one session at once; beyond it, 503 at once. */
+  maxSessionInflight: number;
 }
 
 function positive(value: string | undefined, fallback: number): number {
@@ -12,18 +16,27 @@ function positive(value: string | undefined, fallback: number): number {
 
 // The last settings parsed, and the strings they were parsed from: they are read on every
 // ingest request, and a settings change (or a test's own env) shows up as a different string.
-let last: { from: [string?, string?, string?]; limits: Limits } | undefined;
+let last: { from: (string | undefined)[]; limits: Limits } | undefined;
 
 /** Reads the limits from the Worker's environment. */
 export function limits(env: Partial<Env>): Limits {
-  const { MAX_BATCH_SAMPLES: a, MAX_BODY_BYTES: b, HOT_WINDOW_SECONDS: c } = env;
-  if (last && last.from[0] === a && last.from[1] === b && last.from[2] === c) return last.limits;
+  const from = [
+    env.MAX_BATCH_SAMPLES,
+    env.MAX_BODY_BYTES,
+    env.HOT_WINDOW_SECONDS,
+    env.MAX_INFLIGHT,
+    env.MAX_SESSION_INFLIGHT,
+  ];
+  if (last?.from.every((v, i) => v === from[i])) return last.limits;
+  const [a, b, c, d, e] = from;
   const parsed = {
     maxBatchSamples: positive(a, 5000),
     maxBodyBytes: positive(b, 4 * 1024 * 1024),
     hotWindowMs: positive(c, 60) * 1000,
+    maxInflight: positive(d, 128),
+    maxSessionInflight: positive(e, 32),
   };
-  last = { from: [a, b, c], limits: parsed };
+  last = { from, limits: parsed };
   return parsed;
 }
 
@@ -40,4 +53,9 @@ export function retentionMs(env: Partial<Env>): number {
     throw new Error(`RETENTION_DAYS must be a positive number of days, not ${JSON.stringify(raw)}`);
   }
   return days * DAY_MS;
+}
+
+/** `FLUSH_SECONDS` as milliseconds (default 30): the longest a sample waits for history. */
+export function flushMs(env: Partial<Env>): number {
+  return positive(env.FLUSH_SECONDS, 30) * 1000;
 }

@@ -2,7 +2,10 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app";
+import { type ErrorCode, type ErrorDetail, formatPath, InvalidInput } from "./domain/problems";
 import { log } from "./log";
+
+export type { ErrorCode, ErrorDetail };
 
 /** The closed list of error codes of DESIGN §5, each with its HTTP status. */
 export const ERROR_STATUS = {
@@ -13,18 +16,11 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
+  invalid_ibt: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
-} as const satisfies Record<string, ContentfulStatusCode>;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
-
-/** One invalid field: a dotted path into the request and what is wrong with it. */
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+} as const satisfies Record<ErrorCode, ContentfulStatusCode>;
 
 /** The one error type the API throws; `onError` turns it into the DESIGN §5 body. */
 export class ApiError extends Error {
@@ -49,12 +45,6 @@ export class ApiError extends Error {
   }
 }
 
-/** `samples.3.throttle_position` → `samples[3].throttle_position`. */
-export function formatPath(path: string): string {
-  if (path === "") return "body";
-  return path.replace(/\.(\d+)(?=\.|$)/g, "[$1]").replace(/^(\d+)/, "[$1]");
-}
-
 /** A 400 naming the first invalid field in its message and every one in its details. */
 export function validationError(details: ErrorDetail[]): ApiError {
   const [first] = details;
@@ -63,8 +53,11 @@ export function validationError(details: ErrorDetail[]): ApiError {
   return new ApiError("validation_failed", `Invalid request: ${what}${more}`, { details });
 }
 
+// Hono's own errors by status (422 is ours alone: never produced by Hono).
 const CODE_BY_STATUS = new Map<number, ErrorCode>(
-  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+  Object.entries(ERROR_STATUS)
+    .filter(([, status]) => status !== 422)
+    .map(([code, status]) => [status, code as ErrorCode]),
 );
 
 /** Builds the JSON body every error response carries. */
@@ -83,6 +76,8 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   let apiError: ApiError;
   if (err instanceof ApiError) {
     apiError = err;
+  } else if (err instanceof InvalidInput) {
+    apiError = validationError(err.details);
   } else if (err instanceof HTTPException) {
     const code =
       CODE_BY_STATUS.get(err.status) ?? (err.status >= 500 ? "internal" : "validation_failed");

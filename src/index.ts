@@ -1,5 +1,5 @@
-import { runScheduledPurge } from "./domain/purge";
 import { createApp } from "./router";
+import { runScheduledPurge } from "./scheduled/purge";
 
 export { SessionDO } from "./session/session-do";
 

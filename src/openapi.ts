@@ -14,7 +14,6 @@ import {
   Health,
   IngestMany,
   IngestOne,
-  IngestQueued,
   LapView,
   SessionListItem,
   SessionSummary,
@@ -73,8 +72,11 @@ const linkHeader = {
   },
 };
 const ingestResponses = (created: ZodType) => ({
-  "201": { description: "Stored durably and readable", content: content(created) },
-  "202": { description: "Queued while D1 fails; durable", content: content(IngestQueued) },
+  "201": {
+    description:
+      "Committed in the session's durable log: readable at once through the session's reads, in driver history and the session list within FLUSH_SECONDS (default 30) plus a few seconds",
+    content: content(created),
+  },
   "413": error("Body or batch too large"),
   "415": error("Content-Type is not JSON"),
   "422": error(

@@ -1,4 +1,5 @@
 import { createRouter } from "./app";
+import { admission } from "./middleware/admission";
 import { guard } from "./middleware/auth";
 import { cors } from "./middleware/cors";
 import { requestContext } from "./middleware/request-context";
@@ -14,7 +15,7 @@ import { telemetryRoutes } from "./routes/telemetry";
 
 /**
  * Assembles the API: request context, security headers and CORS first, then the public routes (health, the API
- * documents), then auth and rate limits, then one router per resource.
+ * documents), then admission control, auth and rate limits, then one router per resource.
  */
 export function createApp() {
   return createRouter()
@@ -24,6 +25,7 @@ export function createApp() {
     .route("/api/v1/health", healthRoutes)
     .route("/", docsRoutes)
     .route("/", dashboardRoutes)
+    .use("/api/v1/*", admission())
     .use("/api/v1/*", guard())
     .route("/api/v1/telemetry", telemetryRoutes)
     .route("/api/v1/sessions", sessionRoutes)

@@ -1,19 +1,35 @@
-import { ApiError, type ErrorDetail, formatPath, validationError as invalid } from "../errors";
 import type {
   BatchSample,
   SampleValues,
   TelemetryBatch,
   TelemetrySample,
 } from "../schemas/telemetry";
-import { sessionSeen, sessionStub } from "../session/client";
-import type { DriverBatch, IngestRequest } from "../session/types";
-import { packRequest } from "../session/wire";
+import { type ErrorDetail, formatPath, InvalidInput } from "./problems";
 import { sampleId } from "./sample-id";
 
 /**
  * The one ingest pipeline behind both POST endpoints: validated wire samples become one
- * request for the session's Durable Object, which stores them and answers for all of them.
+ * request for the session's object, with each sample's id. Pure: the caller sends it.
  */
+
+/** One driver's part of an ingest request, samples in request order. */
+export interface DriverBatch {
+  driverId: string;
+  carName: string;
+  samples: SampleValues[];
+}
+
+/** A validated ingest request for one session. */
+export interface IngestRequest {
+  sessionId: string;
+  trackName: string;
+  sessionType: string;
+  drivers: DriverBatch[];
+  /** When the Worker received it: the timestamp of samples sent without one. */
+  receivedAt: number;
+  /** The request's `Idempotency-Key` and the fingerprint of what was sent with it. */
+  idempotency?: { key: string; fingerprint: string };
+}
 
 /** A request ready for the session object, plus each sample's id in request order. */
 export interface PreparedIngest {
@@ -21,17 +37,6 @@ export interface PreparedIngest {
   ids: string[];
   /** Samples sent without a timestamp (stored at `receivedAt`): index and driver. */
   untimed: { index: number; driverId: string }[];
-}
-
-/** What the client is told. */
-export interface IngestResponse {
-  status: 201 | 202;
-  ids: string[];
-  accepted: number;
-  duplicates: number;
-  queued: boolean;
-  /** The D1 rows this request's write cost, as D1 reported them. */
-  d1?: { rowsWritten: number; rowsRead: number };
 }
 
 const f = Math.fround;
@@ -81,7 +86,7 @@ export function prepareSamples(
   prefix: (i: number) => string,
 ): PreparedIngest {
   const first = samples[0];
-  if (!first) throw invalid([{ path: "", message: "must hold at least one sample" }]);
+  if (!first) throw new InvalidInput([{ path: "", message: "must hold at least one sample" }]);
   const details: ErrorDetail[] = [];
   const drivers = new Map<string, DriverBatch>();
   const untimed = new Map<string, number>();
@@ -125,7 +130,7 @@ export function prepareSamples(
     batch.samples.push(toSampleValues(s, ts));
     ids.push(sampleId(s.session_id, s.driver_id, ts));
   });
-  if (details.length > 0) throw invalid(details);
+  if (details.length > 0) throw new InvalidInput(details);
   return {
     request: {
       sessionId: first.session_id,
@@ -160,7 +165,7 @@ export function prepareBatch(
     ids.push(sampleId(sessionId, batch.driver_id, ts));
     return toSampleValues(s, ts);
   });
-  if (details.length > 0) throw invalid(details);
+  if (details.length > 0) throw new InvalidInput(details);
   return {
     request: {
       sessionId,
@@ -175,43 +180,17 @@ export function prepareBatch(
 }
 
 /**
- * Sends a prepared request to its session object and shapes the answer. A replay under an
- * `Idempotency-Key` answers with the original ids: samples sent without a timestamp were stored
- * at the original request's time of receipt.
+ * The ids a request's samples were stored under when its answer is that of an earlier request
+ * (an `Idempotency-Key` replay): samples sent without a timestamp were stored at the original
+ * request's time of receipt.
  */
-export async function ingest(
-  env: Env,
-  prepared: PreparedIngest,
-  idempotency?: IngestRequest["idempotency"],
-): Promise<IngestResponse> {
-  const request = idempotency ? { ...prepared.request, idempotency } : prepared.request;
-  const outcome = await sessionStub(env, request.sessionId).ingest(packRequest(request));
-  if (!outcome.ok) {
-    throw new ApiError(outcome.code, outcome.message, { details: outcome.details });
+export function idsAt(prepared: PreparedIngest, receivedAt: number): string[] {
+  if (receivedAt === prepared.request.receivedAt || prepared.untimed.length === 0) {
+    return prepared.ids;
   }
-  sessionSeen(request.sessionId);
-  let ids = prepared.ids;
-  if (outcome.receivedAt !== request.receivedAt && prepared.untimed.length > 0) {
-    ids = ids.slice();
-    for (const { index, driverId } of prepared.untimed) {
-      ids[index] = sampleId(request.sessionId, driverId, outcome.receivedAt);
-    }
+  const ids = prepared.ids.slice();
+  for (const { index, driverId } of prepared.untimed) {
+    ids[index] = sampleId(prepared.request.sessionId, driverId, receivedAt);
   }
-  return {
-    status: outcome.status,
-    ids,
-    accepted: outcome.accepted,
-    duplicates: outcome.duplicates,
-    queued: outcome.queued,
-    d1: outcome.d1,
-  };
-}
-
-/** Response headers reporting the D1 rows an ingest cost (what D1 bills). */
-export function costHeaders(result: IngestResponse): Record<string, string> {
-  if (!result.d1) return {};
-  return {
-    "X-D1-Rows-Written": String(result.d1.rowsWritten),
-    "X-D1-Rows-Read": String(result.d1.rowsRead),
-  };
+  return ids;
 }

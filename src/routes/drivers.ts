@@ -5,9 +5,10 @@ import { readJsonBody } from "../middleware/json-body";
 import { parseOrThrow, validate } from "../middleware/validate";
 import { DeleteBody, DeleteQuery, DriverHistoryQuery, DriverIdParam } from "../schemas/query";
 import { sessionStub } from "../session/client";
-import { readDriverTelemetry, sessionsWithDriverBefore } from "../storage/queries";
+import { readDriverTelemetry, sessionsOfDriver } from "../storage/reads";
 import { CONTENT_TYPES, columnsFor, serialise } from "./format";
 import { nextLink } from "./links";
+import { refusal } from "./refusal";
 
 /** A driver's history across sessions, and its deletion by age. */
 export const driverRoutes = createRouter()
@@ -50,15 +51,13 @@ export const driverRoutes = createRouter()
           details: [{ path: "older_than", message: "is required (JSON body or query parameter)" }],
         });
       }
-      const sessionIds = await sessionsWithDriverBefore(createDb(c.env.DB), driver_id, olderThan);
+      // The directory lists every session the driver took part in (written before the ack);
+      // each session's object deletes from its log and history.
+      const sessionIds = await sessionsOfDriver(createDb(c.env.DB), driver_id);
       let deleted = 0;
       for (const sessionId of sessionIds) {
-        const outcome = await sessionStub(c.env, sessionId).deleteBefore(
-          sessionId,
-          driver_id,
-          olderThan,
-        );
-        if (!outcome.ok) throw new ApiError(outcome.code, outcome.message);
+        const outcome = await sessionStub(c.env, sessionId).deleteBefore(driver_id, olderThan);
+        if (!outcome.ok) throw refusal(outcome);
         deleted += outcome.deleted;
       }
       c.set("logFields", { driver_id, deleted });

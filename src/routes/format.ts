@@ -1,5 +1,5 @@
 import { CHANNEL_NAMES, type TelemetryRecord } from "../schemas/telemetry";
-import { type Row, toRecord } from "../storage/queries";
+import { type Row, toRecord } from "../storage/reads";
 
 /** Output formats of the telemetry reads. */
 export type RecordFormat = "json" | "ndjson" | "csv";

@@ -1,7 +1,8 @@
-import { createRouter } from "../app";
+import type { Context } from "hono";
+import { type AppEnv, createRouter } from "../app";
 import { limits } from "../config";
 import { createDb } from "../db/client";
-import { costHeaders, ingest, prepareBatch } from "../domain/ingest";
+import { idsAt, prepareBatch } from "../domain/ingest";
 import { ApiError } from "../errors";
 import { readIngestBody } from "../middleware/json-body";
 import { parseOrThrow, validate } from "../middleware/validate";
@@ -13,10 +14,12 @@ import {
   SessionTelemetryQuery,
 } from "../schemas/query";
 import { TelemetryBatch } from "../schemas/telemetry";
-import { findSession } from "../session/client";
-import { listSessions, readSessionTelemetry } from "../storage/queries";
+import { findSession, sendIngest, tailRows } from "../session/client";
+import { listSessions, readSessionTelemetry } from "../storage/reads";
 import { CONTENT_TYPES, columnsFor, serialise } from "./format";
+import { type CachedRead, lapEtag, lookup, matches, store } from "./lap-cache";
 import { nextLink } from "./links";
+import { refusal } from "./refusal";
 
 /** Sessions: compact-batch ingest, the list, summaries, lap tables and their telemetry. */
 export const sessionRoutes = createRouter()
@@ -35,11 +38,16 @@ export const sessionRoutes = createRouter()
     const batch = fastBatch(body) ?? parseOrThrow(TelemetryBatch, body);
     const prepared = prepareBatch(session_id, batch, receivedAt);
     c.set("logFields", { session_id, samples: batch.samples.length });
-    const result = await ingest(c.env, prepared, idempotency);
-    const payload = { ids: result.ids, accepted: result.accepted, duplicates: result.duplicates };
-    return result.queued
-      ? c.json({ queued: true, ...payload }, 202)
-      : c.json(payload, 201, costHeaders(result));
+    const outcome = await sendIngest(c.env, { ...prepared.request, idempotency });
+    if (!outcome.ok) throw refusal(outcome);
+    return c.json(
+      {
+        ids: idsAt(prepared, outcome.receivedAt),
+        accepted: outcome.accepted,
+        duplicates: outcome.duplicates,
+      },
+      201,
+    );
   })
   .get("/", validate("query", SessionListQuery), async (c) => {
     const q = c.req.valid("query");
@@ -59,8 +67,8 @@ export const sessionRoutes = createRouter()
   .get("/:session_id", validate("param", SessionIdParam), async (c) => {
     const { session_id } = c.req.valid("param");
     const session = await findSession(c.env, session_id);
-    const summary = session && (await session.summary(session_id));
-    if (!summary) throw new ApiError("not_found", `Session ${session_id} not found`);
+    const summary = session && (await session.summary());
+    if (!summary) throw notFound(session_id);
     return c.json(summary);
   })
   .get(
@@ -71,8 +79,8 @@ export const sessionRoutes = createRouter()
       const { session_id } = c.req.valid("param");
       const { driver_id } = c.req.valid("query");
       const session = await findSession(c.env, session_id);
-      const laps = session && (await session.laps(session_id, driver_id));
-      if (!laps) throw new ApiError("not_found", `Session ${session_id} not found`);
+      const laps = session && (await session.laps(driver_id));
+      if (!laps) throw notFound(session_id);
       return c.json(laps);
     },
   )
@@ -83,7 +91,8 @@ export const sessionRoutes = createRouter()
     async (c) => {
       const { session_id } = c.req.valid("param");
       const q = c.req.valid("query");
-      const page = await readSessionTelemetry(createDb(c.env.DB), session_id, {
+      const session = await findSession(c.env, session_id);
+      const read = {
         driverId: q.driver_id,
         lap: q.lap,
         start: q.start_time,
@@ -91,12 +100,59 @@ export const sessionRoutes = createRouter()
         order: q.order,
         limit: q.limit,
         cursor: q.cursor,
-      });
-      if (!page) throw new ApiError("not_found", `Session ${session_id} not found`);
+      };
+      // What the session object holds that history may not have yet, and its lap's state.
+      const tail = session && (await session.readTail(read));
+      if (!tail) throw notFound(session_id);
+      const lap = tail.lap;
+      const etag =
+        q.driver_id !== undefined && q.lap !== undefined && lap?.completed && lap.final
+          ? lapEtag({
+              sessionId: session_id,
+              driverId: q.driver_id,
+              lap: q.lap,
+              version: lap.version,
+              query: new URL(c.req.url).search,
+            })
+          : undefined;
+      if (etag) {
+        if (matches(c.req.header("if-none-match"), etag)) {
+          return c.body(null, 304, { ETag: etag, "Cache-Control": IMMUTABLE_LAP });
+        }
+        const cached = await lookup(etag);
+        if (cached) return answer(c, cached);
+      }
+      const page = await readSessionTelemetry(
+        createDb(c.env.DB),
+        tail.session,
+        read,
+        tailRows(tail),
+      );
       c.set("logFields", { session_id, samples: page.rows.length });
-      return c.body(serialise(page.rows, q.format, columnsFor(q.fields)), 200, {
+      const headers: Record<string, string> = {
         "Content-Type": CONTENT_TYPES[q.format],
         ...nextLink(c.req.url, page.next),
-      });
+        // A lap in progress changes with every batch: never kept anywhere.
+        "Cache-Control": etag ? IMMUTABLE_LAP : "no-store",
+      };
+      const text = serialise(page.rows, q.format, columnsFor(q.fields));
+      if (!etag) return c.body(text, 200, headers);
+      const encoded: CachedRead = {
+        body: new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>,
+        headers: { ...headers, ETag: etag },
+      };
+      store(etag, encoded, (p) => c.executionCtx.waitUntil(p));
+      return answer(c, encoded);
     },
   );
+
+/** Completed laps: the client keeps them, revalidating with If-None-Match (a 304). */
+const IMMUTABLE_LAP = "private, no-cache";
+
+function answer(c: Context<AppEnv>, read: CachedRead) {
+  return c.body(read.body, 200, read.headers);
+}
+
+function notFound(sessionId: string): ApiError {
+  return new ApiError("not_found", `Session ${sessionId} not found`);
+}

@@ -2,14 +2,17 @@ import { z } from "zod";
 import { createRouter } from "../app";
 import { limits } from "../config";
 import { createDb } from "../db/client";
-import { costHeaders, ingest, prepareSamples } from "../domain/ingest";
+import { idsAt, prepareSamples } from "../domain/ingest";
 import { parseSampleId } from "../domain/sample-id";
 import { ApiError } from "../errors";
 import { readIngestBody } from "../middleware/json-body";
 import { parseOrThrow } from "../middleware/validate";
 import { fastSample } from "../schemas/fast";
 import { TelemetrySample } from "../schemas/telemetry";
-import { findSample } from "../storage/queries";
+import { findSession, sendIngest } from "../session/client";
+import { unpackSamples } from "../session/wire";
+import { findSample, toRecord } from "../storage/reads";
+import { refusal } from "./refusal";
 
 const SampleArray = z.array(TelemetrySample).min(1, "must hold at least one sample");
 
@@ -40,21 +43,13 @@ export const telemetryRoutes = createRouter()
       : [fastSample(body) ?? parseOrThrow(TelemetrySample, body)];
     const prepared = prepareSamples(samples, receivedAt, (i) => (isArray ? String(i) : ""));
     c.set("logFields", { session_id: prepared.request.sessionId, samples: samples.length });
-    const result = await ingest(c.env, prepared, idempotency);
-    if (result.queued) {
-      return c.json(
-        {
-          queued: true,
-          ...(isArray ? { ids: result.ids } : { id: result.ids[0] }),
-          accepted: result.accepted,
-        },
-        202,
-      );
-    }
+    const outcome = await sendIngest(c.env, { ...prepared.request, idempotency });
+    if (!outcome.ok) throw refusal(outcome);
+    const ids = idsAt(prepared, outcome.receivedAt);
     const answer = isArray
-      ? { ids: result.ids, accepted: result.accepted, duplicates: result.duplicates }
-      : { id: result.ids[0] };
-    return c.json(answer, 201, costHeaders(result));
+      ? { ids, accepted: outcome.accepted, duplicates: outcome.duplicates }
+      : { id: ids[0] };
+    return c.json(answer, 201);
   })
   .get("/:id", async (c) => {
     const id = c.req.param("id");
@@ -64,7 +59,22 @@ export const telemetryRoutes = createRouter()
         details: [{ path: "id", message: "is not a telemetry id" }],
       });
     }
-    const record = await findSample(createDb(c.env.DB), key);
-    if (!record) throw new ApiError("not_found", `Telemetry ${id} not found`);
-    return c.json(record);
+    const notFound = new ApiError("not_found", `Telemetry ${id} not found`);
+    const session = await findSession(c.env, key.sessionId);
+    // The session object holds what history may not have yet; else history.
+    const held = session && (await session.sample(key.driverId, key.ts));
+    if (!held) throw notFound;
+    const s = held.sample
+      ? unpackSamples(held.sample)[0]
+      : await findSample(createDb(c.env.DB), key);
+    if (!s) throw notFound;
+    return c.json(
+      toRecord(s, {
+        sessionId: key.sessionId,
+        driverId: key.driverId,
+        sessionType: held.session.sessionType,
+        trackName: held.session.trackName,
+        carName: held.session.cars[key.driverId] ?? "",
+      }),
+    );
   });

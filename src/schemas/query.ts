@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { decodeCursor } from "../domain/cursor";
 import { CarName, CHANNEL_NAMES, Rfc3339, SeriesId, SessionType, TrackName } from "./telemetry";
 
 /** Query parameters of the read endpoints (DESIGN §3). Transport-free, like the wire model. */
@@ -18,6 +19,14 @@ const cursor = z
   .string()
   .max(512, "must be at most 512 characters")
   .regex(/^[A-Za-z0-9_-]+$/, "must be a cursor from a Link header")
+  .transform((s, ctx) => {
+    const position = decodeCursor(s);
+    if (!position) {
+      ctx.addIssue({ code: "custom", message: "is not a valid cursor" });
+      return z.NEVER;
+    }
+    return position;
+  })
   .optional()
   .meta({ description: "Opaque cursor from the previous page's Link header" });
 

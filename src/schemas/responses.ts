@@ -1,21 +1,12 @@
 import { z } from "zod";
+import { ERROR_CODES } from "../domain/problems";
 
 /** Response bodies (DESIGN §3, §5): the types handlers return are inferred from these. */
 
 export const ErrorBody = z
   .object({
     error: z.string().meta({ description: "What went wrong, naming the field and the rule" }),
-    code: z.enum([
-      "validation_failed",
-      "unauthorized",
-      "forbidden",
-      "not_found",
-      "payload_too_large",
-      "unsupported_media_type",
-      "rate_limited",
-      "internal",
-      "unavailable",
-    ]),
+    code: z.enum(ERROR_CODES),
     details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     request_id: z.string(),
   })
@@ -30,19 +21,6 @@ export const IngestMany = z
     duplicates: z.number().int().meta({ description: "Samples that were already stored" }),
   })
   .meta({ id: "IngestMany" });
-
-export const IngestQueued = z
-  .object({
-    queued: z.literal(true),
-    id: z.string().optional(),
-    ids: z.array(z.string()).optional(),
-    accepted: z.number().int(),
-    duplicates: z.number().int().optional(),
-  })
-  .meta({
-    id: "IngestQueued",
-    description: "D1 is failing: the samples are durable in the session object and reach D1 later",
-  });
 
 export const LapView = z
   .object({

@@ -1,27 +1,12 @@
-import { type Lap, LapTracker, type LapTrackerState } from "../domain/laps";
+import { type Lap, LapTracker } from "../domain/laps";
 import { formatTimestamp, type SampleValues } from "../schemas/telemetry";
-import type { OpenChunk } from "../storage/chunks";
+import type { DriverRecord, StoredLap } from "./store";
 import type { DriverSummary, LapView } from "./types";
 
 /**
- * What the session object persists per driver in its own storage: after a write that changes
- * more than D1 can give back (see SessionDO `#checkpointDue`), and after every queued write.
- */
-export interface DriverRecord {
-  driverId: string;
-  carName: string;
-  count: number;
-  firstTs: number | null;
-  lastTs: number | null;
-  tracker: LapTrackerState;
-  laps: Lap[];
-  /** True once the driver's session_drivers and catalog rows are in D1. */
-  registered: boolean;
-}
-
-/**
- * One driver's hot state: totals, the lap tracker and lap table, and a ring of the most recent
- * samples (the last `windowMs` of timestamps).
+ * One driver's hot state: what its record persists (totals, lap tracker, where its history
+ * stands), the lap table, and in memory only a ring of the most recent samples (the last
+ * `windowMs` of timestamps) and the count of samples not yet written to history.
  */
 export class DriverHot {
   readonly driverId: string;
@@ -30,21 +15,18 @@ export class DriverHot {
   firstTs: number | null;
   lastTs: number | null;
   tracker: LapTracker;
-  laps = new Map<number, Lap>();
   registered: boolean;
+  finalThrough: number | null;
+  openKey: number | null;
+  laps = new Map<number, StoredLap>();
   /** Recent samples in timestamp order. */
   ring: SampleValues[] = [];
   /** Every accepted sample with `ts >= ringFrom` is in the ring, so duplicates show there. */
   ringFrom = Number.POSITIVE_INFINITY;
-  /** The newest chunk as last written to D1; undefined when unknown (read it first). */
-  open: OpenChunk | null | undefined = undefined;
-  /** Samples accepted but still waiting for D1. */
-  queued = 0;
-  /**
-   * `lastTs` when this driver's record was last persisted: its tracker state is as of that
-   * sample. What D1 stored after it was all fed to the tracker in order (see SessionDO).
-   */
-  persistedLastTs: number | null;
+  /** Samples logged but not yet written to history. */
+  unflushed = 0;
+  /** When the oldest of them arrived (ingestion time), or null. */
+  unflushedSince: number | null = null;
 
   constructor(record: DriverRecord) {
     this.driverId = record.driverId;
@@ -53,9 +35,9 @@ export class DriverHot {
     this.firstTs = record.firstTs;
     this.lastTs = record.lastTs;
     this.tracker = new LapTracker(record.tracker);
-    for (const lap of record.laps) this.laps.set(lap.lap, lap);
     this.registered = record.registered;
-    this.persistedLastTs = record.lastTs;
+    this.finalThrough = record.finalThrough;
+    this.openKey = record.openKey;
   }
 
   /** A driver seen for the first time. */
@@ -67,10 +49,10 @@ export class DriverHot {
       firstTs: null,
       lastTs: null,
       tracker: new LapTracker().state(),
-      laps: [],
       registered: false,
+      finalThrough: null,
+      openKey: null,
     });
-    hot.open = null;
     hot.ringFrom = Number.NEGATIVE_INFINITY;
     return hot;
   }
@@ -83,12 +65,13 @@ export class DriverHot {
       firstTs: this.firstTs,
       lastTs: this.lastTs,
       tracker: this.tracker.state(),
-      laps: [...this.laps.values()],
       registered: this.registered,
+      finalThrough: this.finalThrough,
+      openKey: this.openKey,
     };
   }
 
-  /** True when a sample with this timestamp is known to be stored already. */
+  /** True when a sample with this timestamp is in the ring. */
   hasInRing(ts: number): boolean {
     let lo = 0;
     let hi = this.ring.length;
@@ -101,20 +84,29 @@ export class DriverHot {
   }
 
   /** Adds newly stored samples (sorted) to totals and the ring, trimming it to the window. */
-  absorb(samples: readonly SampleValues[], windowMs: number): void {
+  absorb(samples: readonly SampleValues[], windowMs: number, now: number): void {
     if (samples.length === 0) return;
     this.count += samples.length;
+    this.unflushed += samples.length;
+    this.unflushedSince ??= now;
     const first = (samples[0] as SampleValues).ts;
     const last = (samples[samples.length - 1] as SampleValues).ts;
     this.firstTs = this.firstTs === null ? first : Math.min(this.firstTs, first);
     this.lastTs = this.lastTs === null ? last : Math.max(this.lastTs, last);
+    this.addToRing(samples, windowMs);
+  }
+
+  /** Puts samples (sorted) in the ring and trims it to the last `windowMs` of `lastTs`. */
+  addToRing(samples: readonly SampleValues[], windowMs: number): void {
+    const first = samples[0];
+    if (!first) return;
     const ringLast = this.ring[this.ring.length - 1];
-    if (!ringLast || first > ringLast.ts) this.ring.push(...samples);
+    if (!ringLast || first.ts > ringLast.ts) this.ring.push(...samples);
     else {
       this.ring.push(...samples);
       this.ring.sort((a, b) => a.ts - b.ts);
     }
-    const cutoff = this.lastTs - windowMs;
+    const cutoff = (this.lastTs ?? first.ts) - windowMs;
     let drop = 0;
     while (drop < this.ring.length && (this.ring[drop] as SampleValues).ts < cutoff) drop++;
     if (drop > 0) {
@@ -127,6 +119,7 @@ export class DriverHot {
   lapViews(): LapView[] {
     const best = this.bestLap();
     return [...this.laps.values()]
+      .map((l) => l.lap)
       .sort((a, b) => a.lap - b.lap)
       .map((lap) => ({
         driver_id: this.driverId,
@@ -144,7 +137,7 @@ export class DriverHot {
 
   bestLap(): Lap | null {
     let best: Lap | null = null;
-    for (const lap of this.laps.values()) {
+    for (const { lap } of this.laps.values()) {
       if (!lap.timed || lap.lapTime === null) continue;
       if (!best || lap.lapTime < (best.lapTime as number)) best = lap;
     }
@@ -164,7 +157,7 @@ export class DriverHot {
       laps_completed: this.laps.size,
       best_lap: best ? { lap: best.lap, lap_time: best.lapTime as number } : null,
       last_lap_time: this.tracker.lastLap?.lapTime ?? null,
-      queued_samples: this.queued,
+      queued_samples: this.unflushed,
     };
   }
 }

@@ -1,50 +1,37 @@
-import type { ErrorCode, ErrorDetail } from "../errors";
-import type { SampleValues } from "../schemas/telemetry";
+import type { ErrorCode, ErrorDetail } from "../domain/problems";
 
 /**
  * What crosses the RPC boundary between the Worker and a session object. Plain data only:
  * classes (and our ApiError) do not survive structured cloning.
  */
 
-/** One driver's part of an ingest request, samples in request order. */
-export interface DriverBatch {
-  driverId: string;
-  carName: string;
-  samples: SampleValues[];
-}
+export type { DriverBatch, IngestRequest } from "../domain/ingest";
 
-/** A validated ingest request for one session. */
-export interface IngestRequest {
-  sessionId: string;
-  trackName: string;
-  sessionType: string;
-  drivers: DriverBatch[];
-  /** When the Worker received it: the timestamp of samples sent without one. */
-  receivedAt: number;
-  /** The request's `Idempotency-Key` and the fingerprint of what was sent with it. */
-  idempotency?: { key: string; fingerprint: string };
+/** Why an object refused: a code of the API's closed list, and when to retry. */
+export interface Refusal {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetail[];
+  /** Seconds after which a retry may succeed (overload, history unavailable). */
+  retryAfter?: number;
 }
 
 export type IngestOutcome =
   | {
       ok: true;
-      /** 201: stored in D1; 202: waiting in the session object's storage for D1. */
-      status: 201 | 202;
+      /** Committed in the session object's log: durable. */
+      status: 201;
       accepted: number;
       duplicates: number;
-      queued: boolean;
       /** `receivedAt` of the request answered: the original one when this is a replay. */
       receivedAt: number;
-      /** This request's share of the D1 rows its group's write reported (DESIGN §7's cost). */
-      d1?: { rowsWritten: number; rowsRead: number };
     }
-  | { ok: false; code: ErrorCode; message: string; details?: ErrorDetail[] };
+  | Refusal;
 
 export type { DriverSummary, LapView, SessionSummary } from "../schemas/responses";
 
-export type DeleteOutcome =
-  | { ok: true; deleted: number }
-  | { ok: false; code: ErrorCode; message: string };
+export type DeleteOutcome = { ok: true; deleted: number } | Refusal;
 
 /** What one purge call on a session removed. */
 export interface PurgeOutcome {

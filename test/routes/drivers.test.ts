@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { api, batchBody, getJson, post, series, uniqueId } from "../helpers/api";
+import { flushSessions } from "../helpers/flush";
 
 type Json = Record<string, unknown>;
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
 
+/** Ingests a batch and lets its session write it to history (driver history reads that). */
 async function ingestBatch(sessionId: string, body: unknown) {
   const res = await post(`/api/v1/sessions/${sessionId}/telemetry`, body);
   expect(res.status, await res.clone().text()).toBe(201);
+  await flushSessions(sessionId);
   return res.json<{ ids: string[] }>();
 }
 

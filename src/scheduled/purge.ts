@@ -2,7 +2,7 @@ import { retentionMs } from "../config";
 import { createDb } from "../db/client";
 import { log, setLogLevel } from "../log";
 import { sessionStub } from "../session/client";
-import { sessionsWithExpiredChunks } from "../storage/chunks";
+import { sessionsWithExpiredChunks } from "../storage/maintenance";
 
 /** Bounds of one purge run: far inside D1's per-invocation limits and the cron's wall time. */
 export interface PurgeBudget {
@@ -67,11 +67,7 @@ export async function purgeExpired(
         report.backlog = true;
         break outer;
       }
-      const out = await sessionStub(env, sessionId).purge(
-        sessionId,
-        cutoff,
-        budget.maxChunks - report.chunks,
-      );
+      const out = await sessionStub(env, sessionId).purge(cutoff, budget.maxChunks - report.chunks);
       report.sessions_visited++;
       report.samples += out.samples;
       report.chunks += out.chunks;

@@ -6,11 +6,12 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { purgeExpired } from "../../src/domain/purge";
 import worker from "../../src/index";
+import { purgeExpired } from "../../src/scheduled/purge";
 import { sessionStub } from "../../src/session/client";
 import type { SessionDO } from "../../src/session/session-do";
 import { api, batchBody, getJson, post, series, uniqueId } from "../helpers/api";
+import { flushSessions } from "../helpers/flush";
 
 type Json = Record<string, unknown>;
 const DAY = 24 * 60 * 60 * 1000;
@@ -25,9 +26,11 @@ async function ingestAt(sessionId: string, at: number) {
   });
 }
 
+/** Ingests a batch and lets its session write it to history, as it does within FLUSH_SECONDS. */
 async function send(sessionId: string, samples: ReturnType<typeof series>, meta: Json = {}) {
   const res = await post(`/api/v1/sessions/${sessionId}/telemetry`, batchBody(samples, meta));
   expect(res.status).toBe(201);
+  await flushSessions(sessionId);
 }
 
 async function count(sessionId: string): Promise<number | null> {

@@ -1,17 +1,17 @@
-import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { chunks, sessionDrivers, sessions } from "../db/schema";
+import { cars, chunks, sessionDrivers, sessions, tracks } from "../db/schema";
+import { encodeCursor, type Position } from "../domain/cursor";
 import { sampleId } from "../domain/sample-id";
-import { ApiError } from "../errors";
 import type { SessionListItem } from "../schemas/responses";
 import { formatTimestamp, type SampleValues, type TelemetryRecord } from "../schemas/telemetry";
-import { CHUNK_MAX_SPAN_MS } from "./chunks";
+import { CHUNK_MAX_SPAN_MS, type SeriesKey } from "./chunk";
 import { decodeChunk } from "./codec";
 
 /**
- * The read side of the history: every query touches only the chunks that overlap what it
- * asks for, through the chunk indexes on (session, time), (session, driver, time) and
- * (driver, time).
+ * Reads of history: every query touches only the chunks that overlap what it asks for, through
+ * the chunk indexes on (session, time), (session, driver, time) and (driver, time). Session
+ * reads also take the samples their session object has not written yet (`extra`).
  */
 
 /** Metadata every record carries, stored once per session and driver. */
@@ -58,6 +58,243 @@ export function toRecord(s: SampleValues, m: RecordMeta): TelemetryRecord {
   };
 }
 
+/** One stored sample and the metadata its record carries. */
+export interface Row {
+  s: SampleValues;
+  meta: RecordMeta;
+}
+
+/** A page of stored samples (with their record metadata) and the cursor of the next one. */
+export interface Page {
+  rows: Row[];
+  next: string | null;
+}
+
+export interface ReadOptions {
+  start?: number;
+  end?: number;
+  order: "asc" | "desc";
+  limit: number;
+  cursor?: Position;
+  /** Sample-level filter after the chunk-level conditions. */
+  keep?: (s: SampleValues) => boolean;
+}
+
+interface ChunkHit {
+  firstTs: number;
+  lastTs: number;
+  data: Uint8Array;
+  meta: RecordMeta;
+}
+
+type Candidate = { s: SampleValues; tie: string; meta: RecordMeta };
+
+// Chunks are fetched with their data a few at a time, more each round: most pages need one or
+// two chunks, and a blob nobody decodes is still transferred.
+const FIRST_CHUNK_PAGE = 2;
+const MAX_CHUNK_PAGE = 32;
+
+/** The sample window of a read, after its cursor. */
+function windowOf(opts: ReadOptions) {
+  const asc = opts.order === "asc";
+  let lower = opts.start ?? Number.MIN_SAFE_INTEGER;
+  let upper = opts.end === undefined ? Number.MAX_SAFE_INTEGER : opts.end - 1;
+  const after = opts.cursor;
+  if (after) {
+    if (asc) lower = Math.max(lower, after.ts);
+    else upper = Math.min(upper, after.ts);
+  }
+  const beyond = (ts: number, tie: string) => {
+    if (!after) return true;
+    if (asc) return ts > after.ts || (ts === after.ts && tie > after.tie);
+    return ts < after.ts || (ts === after.ts && tie < after.tie);
+  };
+  return { asc, lower, upper, beyond };
+}
+
+/**
+ * The first `limit + 1` of `rows` a read would return, in its order (the object's share of a
+ * page: what it holds that history may not have yet).
+ */
+export function selectPage(rows: readonly Row[], opts: ReadOptions): Row[] {
+  const { asc, lower, upper, beyond } = windowOf(opts);
+  const picked = rows.filter((r) => {
+    const s = r.s;
+    return (
+      s.ts >= lower && s.ts <= upper && beyond(s.ts, tieOf(r.meta)) && (!opts.keep || opts.keep(s))
+    );
+  });
+  picked.sort((a, b) => {
+    const [ta, tb] = [tieOf(a.meta), tieOf(b.meta)];
+    const byTie = ta < tb ? -1 : ta > tb ? 1 : 0;
+    return asc ? a.s.ts - b.s.ts || byTie : b.s.ts - a.s.ts || -byTie;
+  });
+  return picked.slice(0, opts.limit + 1);
+}
+
+/**
+ * Merges the samples of overlapping chunks, and `extra` samples, into one timestamp-ordered
+ * page (ties by the series key; a sample both in `extra` and in a chunk counts once), reading
+ * chunks in start order and stopping once no later chunk can contribute.
+ */
+async function readPage(
+  fetchChunks: (
+    bounds: { lower: number; upper: number },
+    offset: number,
+    limit: number,
+  ) => Promise<ChunkHit[]>,
+  opts: ReadOptions,
+  extra: readonly Row[] = [],
+): Promise<Page> {
+  const { asc, lower, upper, beyond } = windowOf(opts);
+  const compare = (a: Candidate, b: Candidate) =>
+    asc
+      ? a.s.ts - b.s.ts || (a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0)
+      : b.s.ts - a.s.ts || (a.tie < b.tie ? 1 : a.tie > b.tie ? -1 : 0);
+  const want = opts.limit + 1;
+  const settle = (list: Candidate[]) => {
+    list.sort(compare);
+    const unique = list.filter(
+      (c, i) =>
+        i === 0 ||
+        c.s.ts !== (list[i - 1] as Candidate).s.ts ||
+        c.tie !== (list[i - 1] as Candidate).tie,
+    );
+    return unique.length > want ? unique.slice(0, want) : unique;
+  };
+  const accepts = (s: SampleValues, tie: string) =>
+    s.ts >= lower && s.ts <= upper && beyond(s.ts, tie) && (!opts.keep || opts.keep(s));
+
+  let picked = settle(
+    extra
+      .map((r) => ({ s: r.s, tie: tieOf(r.meta), meta: r.meta }))
+      .filter((c) => accepts(c.s, c.tie)),
+  );
+  let offset = 0;
+  let pageSize = FIRST_CHUNK_PAGE;
+  for (;;) {
+    const hits = await fetchChunks({ lower, upper }, offset, pageSize);
+    offset += hits.length;
+    let done = hits.length < pageSize;
+    pageSize = Math.min(pageSize * 2, MAX_CHUNK_PAGE);
+    for (const hit of hits) {
+      const edge = picked[want - 1];
+      if (edge) {
+        // Chunks arrive in start order: once one starts past the page's edge, none can help.
+        const past = asc ? hit.firstTs > edge.s.ts : hit.firstTs + CHUNK_MAX_SPAN_MS < edge.s.ts;
+        if (past) {
+          done = true;
+          break;
+        }
+      }
+      const tie = tieOf(hit.meta);
+      // Without a sample filter a chunk contributes at most `want` samples past the cursor,
+      // plus the one it may hold at the cursor's timestamp (a driver's chunk has unique ones).
+      const window = { lower, upper, limit: opts.keep ? undefined : want + 1, fromEnd: !asc };
+      const found: Candidate[] = [];
+      for (const s of decodeChunk(hit.data, window)) {
+        if (accepts(s, tie)) found.push({ s, tie, meta: hit.meta });
+      }
+      // What was picked first wins a tie with a chunk: the object's copy of the same sample.
+      if (found.length > 0) picked = settle([...picked, ...found]);
+    }
+    if (done) break;
+  }
+  const page = picked.slice(0, opts.limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page.map((c) => ({ s: c.s, meta: c.meta })),
+    next:
+      picked.length > opts.limit && last ? encodeCursor({ ts: last.s.ts, tie: last.tie }) : null,
+  };
+}
+
+/** The tie-breaker of a series within a timestamp: session, then driver. */
+export function tieOf(meta: { sessionId: string; driverId: string }): string {
+  return `${meta.sessionId}~${meta.driverId}`;
+}
+
+/** Chunk conditions for a time window, bounded so the index scan stays small. */
+function overlap(bounds: { lower: number; upper: number }): SQL[] {
+  const conditions: SQL[] = [lte(chunks.firstTs, bounds.upper), gte(chunks.lastTs, bounds.lower)];
+  if (bounds.lower > Number.MIN_SAFE_INTEGER) {
+    conditions.push(gte(chunks.firstTs, bounds.lower - CHUNK_MAX_SPAN_MS));
+  }
+  return conditions;
+}
+
+/** Chunk order for paging: start time, then id, so equal start times never swap between pages. */
+function chunkOrder(order: "asc" | "desc") {
+  return order === "asc"
+    ? [asc(chunks.firstTs), asc(chunks.id)]
+    : [desc(chunks.firstTs), desc(chunks.id)];
+}
+
+/** What a session's records carry: its track and type, and each driver's car. */
+export interface SessionRecordMeta {
+  sessionId: string;
+  trackName: string;
+  sessionType: string;
+  cars: Record<string, string>;
+}
+
+export interface SessionReadOptions extends ReadOptions {
+  driverId?: string;
+  lap?: number;
+}
+
+/**
+ * A session's samples (all drivers or one), ordered by timestamp then driver: history merged
+ * with `extra`, the samples the session object holds that history may not have yet.
+ */
+export async function readSessionTelemetry(
+  db: Db,
+  session: SessionRecordMeta,
+  opts: SessionReadOptions,
+  extra: readonly Row[] = [],
+): Promise<Page> {
+  const metaOf = (driverId: string): RecordMeta => ({
+    sessionId: session.sessionId,
+    driverId,
+    sessionType: session.sessionType,
+    trackName: session.trackName,
+    carName: session.cars[driverId] ?? "",
+  });
+  const lap = opts.lap;
+  const keep =
+    lap === undefined
+      ? opts.keep
+      : (s: SampleValues) => s.current_lap === lap && (opts.keep?.(s) ?? true);
+  return readPage(
+    async (bounds, offset, limit) => {
+      const conditions = [eq(chunks.sessionId, session.sessionId), ...overlap(bounds)];
+      if (opts.driverId) conditions.push(eq(chunks.driverId, opts.driverId));
+      if (lap !== undefined) conditions.push(lte(chunks.lapFirst, lap), gte(chunks.lapLast, lap));
+      const rows = await db
+        .select({
+          firstTs: chunks.firstTs,
+          lastTs: chunks.lastTs,
+          data: chunks.data,
+          driverId: chunks.driverId,
+        })
+        .from(chunks)
+        .where(and(...conditions))
+        .orderBy(...chunkOrder(opts.order))
+        .limit(limit)
+        .offset(offset);
+      return rows.map((r) => ({ ...r, meta: metaOf(r.driverId) }));
+    },
+    { ...opts, keep },
+    extra,
+  );
+}
+
+export interface DriverReadOptions extends ReadOptions {
+  trackName?: string;
+  carName?: string;
+  sessionType?: string;
+}
+
 /** Chunks with the metadata their records carry: session type and track, the driver's car. */
 function chunksWithMeta(db: Db) {
   return db
@@ -79,237 +316,6 @@ function chunksWithMeta(db: Db) {
         eq(sessionDrivers.driverId, chunks.driverId),
       ),
     );
-}
-
-/** One sample by its series key, or null. */
-export async function findSample(
-  db: Db,
-  key: { sessionId: string; driverId: string; ts: number },
-): Promise<TelemetryRecord | null> {
-  const [row] = await chunksWithMeta(db)
-    .where(
-      and(
-        eq(chunks.sessionId, key.sessionId),
-        eq(chunks.driverId, key.driverId),
-        lte(chunks.firstTs, key.ts),
-        gte(chunks.firstTs, key.ts - CHUNK_MAX_SPAN_MS),
-      ),
-    )
-    .orderBy(desc(chunks.firstTs))
-    .limit(1);
-  if (!row || row.lastTs < key.ts) return null;
-  const [sample] = decodeChunk(row.data, { lower: key.ts, upper: key.ts });
-  return sample ? toRecord(sample, { ...key, ...row }) : null;
-}
-
-/** One stored sample and the metadata its record carries. */
-export interface Row {
-  s: SampleValues;
-  meta: RecordMeta;
-}
-
-/** A page of stored samples (with their record metadata) and the cursor of the next one. */
-export interface Page {
-  rows: Row[];
-  next: string | null;
-}
-
-interface Position {
-  ts: number;
-  tie: string;
-}
-
-/** Cursors are opaque: base64url of the last returned position. */
-export function encodeCursor(p: Position): string {
-  const bytes = new TextEncoder().encode(JSON.stringify([p.ts, p.tie]));
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** Parses a cursor; a 400 naming `cursor` when it is not one of ours. */
-export function decodeCursor(cursor: string): Position {
-  try {
-    const binary = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      Number.isSafeInteger(value[0]) &&
-      typeof value[1] === "string"
-    ) {
-      return { ts: value[0], tie: value[1] };
-    }
-  } catch {
-    // fall through to the 400
-  }
-  throw new ApiError("validation_failed", "Invalid request: cursor is not a valid cursor", {
-    details: [{ path: "cursor", message: "is not a valid cursor" }],
-  });
-}
-
-interface ReadOptions {
-  start?: number;
-  end?: number;
-  order: "asc" | "desc";
-  limit: number;
-  cursor?: string;
-  /** Sample-level filter after the chunk-level conditions. */
-  keep?: (s: SampleValues) => boolean;
-}
-
-interface ChunkHit {
-  firstTs: number;
-  lastTs: number;
-  data: Uint8Array;
-  meta: RecordMeta;
-}
-
-// Chunks are fetched with their data a few at a time, more each round: most pages need one or
-// two chunks, and a blob nobody decodes is still transferred.
-const FIRST_CHUNK_PAGE = 2;
-const MAX_CHUNK_PAGE = 32;
-
-/**
- * Merges the samples of overlapping chunks into one timestamp-ordered page (ties by the
- * series key), reading chunks in start order and stopping once no later chunk can contribute.
- */
-async function readPage(
-  fetchChunks: (
-    bounds: { lower: number; upper: number },
-    offset: number,
-    limit: number,
-  ) => Promise<ChunkHit[]>,
-  opts: ReadOptions,
-): Promise<Page> {
-  const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
-  const asc = opts.order === "asc";
-  let lower = opts.start ?? Number.MIN_SAFE_INTEGER;
-  let upper = opts.end === undefined ? Number.MAX_SAFE_INTEGER : opts.end - 1;
-  if (after) {
-    if (asc) lower = Math.max(lower, after.ts);
-    else upper = Math.min(upper, after.ts);
-  }
-  const beyond = (ts: number, tie: string) => {
-    if (!after) return true;
-    if (asc) return ts > after.ts || (ts === after.ts && tie > after.tie);
-    return ts < after.ts || (ts === after.ts && tie < after.tie);
-  };
-  const compare = (a: Candidate, b: Candidate) =>
-    asc
-      ? a.s.ts - b.s.ts || (a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0)
-      : b.s.ts - a.s.ts || (a.tie < b.tie ? 1 : a.tie > b.tie ? -1 : 0);
-
-  type Candidate = { s: SampleValues; tie: string; meta: RecordMeta };
-  let picked: Candidate[] = [];
-  const want = opts.limit + 1;
-  let offset = 0;
-  let pageSize = FIRST_CHUNK_PAGE;
-  for (;;) {
-    const hits = await fetchChunks({ lower, upper }, offset, pageSize);
-    offset += hits.length;
-    let done = hits.length < pageSize;
-    pageSize = Math.min(pageSize * 2, MAX_CHUNK_PAGE);
-    for (const hit of hits) {
-      const edge = picked[want - 1];
-      if (edge) {
-        // Chunks arrive in start order: once one starts past the page's edge, none can help.
-        const past = asc ? hit.firstTs > edge.s.ts : hit.firstTs + CHUNK_MAX_SPAN_MS < edge.s.ts;
-        if (past) {
-          done = true;
-          break;
-        }
-      }
-      const tie = `${hit.meta.sessionId}~${hit.meta.driverId}`;
-      // Without a sample filter a chunk contributes at most `want` samples past the cursor,
-      // plus the one it may hold at the cursor's timestamp (a driver's chunk has unique ones).
-      const window = { lower, upper, limit: opts.keep ? undefined : want + 1, fromEnd: !asc };
-      for (const s of decodeChunk(hit.data, window)) {
-        if (!beyond(s.ts, tie)) continue;
-        if (opts.keep && !opts.keep(s)) continue;
-        picked.push({ s, tie, meta: hit.meta });
-      }
-      picked.sort(compare);
-      if (picked.length > want) picked = picked.slice(0, want);
-    }
-    if (done) break;
-  }
-  const page = picked.slice(0, opts.limit);
-  const last = page[page.length - 1];
-  return {
-    rows: page.map((c) => ({ s: c.s, meta: c.meta })),
-    next:
-      picked.length > opts.limit && last ? encodeCursor({ ts: last.s.ts, tie: last.tie }) : null,
-  };
-}
-
-/** Chunk conditions for a time window, bounded so the index scan stays small. */
-function overlap(bounds: { lower: number; upper: number }): SQL[] {
-  const conditions: SQL[] = [lte(chunks.firstTs, bounds.upper), gte(chunks.lastTs, bounds.lower)];
-  if (bounds.lower > Number.MIN_SAFE_INTEGER) {
-    conditions.push(gte(chunks.firstTs, bounds.lower - CHUNK_MAX_SPAN_MS));
-  }
-  return conditions;
-}
-
-export interface SessionReadOptions extends ReadOptions {
-  driverId?: string;
-  lap?: number;
-}
-
-/** A session's samples (all drivers or one), ordered by timestamp then driver. */
-export async function readSessionTelemetry(
-  db: Db,
-  sessionId: string,
-  opts: SessionReadOptions,
-): Promise<Page | null> {
-  const [session] = await db.select().from(sessions).where(eq(sessions.sessionId, sessionId));
-  if (!session) return null;
-  const drivers = await db
-    .select()
-    .from(sessionDrivers)
-    .where(eq(sessionDrivers.sessionId, sessionId));
-  const cars = new Map(drivers.map((d) => [d.driverId, d.carName]));
-  const metaOf = (driverId: string): RecordMeta => ({
-    sessionId,
-    driverId,
-    sessionType: session.sessionType,
-    trackName: session.trackName,
-    carName: cars.get(driverId) ?? "",
-  });
-  const lap = opts.lap;
-  const keep =
-    lap === undefined
-      ? opts.keep
-      : (s: SampleValues) => s.current_lap === lap && (opts.keep?.(s) ?? true);
-  return readPage(
-    async (bounds, offset, limit) => {
-      const conditions = [eq(chunks.sessionId, sessionId), ...overlap(bounds)];
-      if (opts.driverId) conditions.push(eq(chunks.driverId, opts.driverId));
-      if (lap !== undefined) conditions.push(lte(chunks.lapFirst, lap), gte(chunks.lapLast, lap));
-      const rows = await db
-        .select({
-          firstTs: chunks.firstTs,
-          lastTs: chunks.lastTs,
-          data: chunks.data,
-          driverId: chunks.driverId,
-        })
-        .from(chunks)
-        .where(and(...conditions))
-        .orderBy(...chunkOrder(opts.order))
-        .limit(limit)
-        .offset(offset);
-      return rows.map((r) => ({ ...r, meta: metaOf(r.driverId) }));
-    },
-    { ...opts, keep },
-  );
-}
-
-export interface DriverReadOptions extends ReadOptions {
-  trackName?: string;
-  carName?: string;
-  sessionType?: string;
 }
 
 /** A driver's samples across sessions, ordered by timestamp then session. */
@@ -337,12 +343,65 @@ export async function readDriverTelemetry(
   }, opts);
 }
 
+/** One stored sample of history by its series key, or null. */
+export async function findSample(
+  db: Db,
+  key: SeriesKey & { ts: number },
+): Promise<SampleValues | null> {
+  const [row] = await db
+    .select({ lastTs: chunks.lastTs, data: chunks.data })
+    .from(chunks)
+    .where(
+      and(
+        eq(chunks.sessionId, key.sessionId),
+        eq(chunks.driverId, key.driverId),
+        lte(chunks.firstTs, key.ts),
+        gte(chunks.firstTs, key.ts - CHUNK_MAX_SPAN_MS),
+      ),
+    )
+    .orderBy(desc(chunks.firstTs))
+    .limit(1);
+  if (!row || row.lastTs < key.ts) return null;
+  return decodeChunk(row.data, { lower: key.ts, upper: key.ts })[0] ?? null;
+}
+
+/** Which of `timestamps` (sorted) history holds for a driver: one read of the chunks around them. */
+export async function storedTimestamps(
+  db: Db,
+  key: SeriesKey,
+  timestamps: readonly number[],
+): Promise<Set<number>> {
+  const found = new Set<number>();
+  if (timestamps.length === 0) return found;
+  const first = timestamps[0] as number;
+  const last = timestamps[timestamps.length - 1] as number;
+  const rows = await db
+    .select({ data: chunks.data })
+    .from(chunks)
+    .where(
+      and(
+        eq(chunks.sessionId, key.sessionId),
+        eq(chunks.driverId, key.driverId),
+        gte(chunks.firstTs, first - CHUNK_MAX_SPAN_MS),
+        lte(chunks.firstTs, last),
+        gte(chunks.lastTs, first),
+      ),
+    );
+  const wanted = new Set(timestamps);
+  for (const row of rows) {
+    for (const s of decodeChunk(row.data, { lower: first, upper: last })) {
+      if (wanted.has(s.ts)) found.add(s.ts);
+    }
+  }
+  return found;
+}
+
 /** Recent sessions, newest first, filterable by driver, track, car and type. */
 export async function listSessions(
   db: Db,
   filters: { driverId?: string; trackName?: string; carName?: string; sessionType?: string },
   limit: number,
-  cursor?: string,
+  cursor?: Position,
 ): Promise<{ items: SessionListItem[]; next: string | null }> {
   const conditions: SQL[] = [];
   if (filters.trackName) conditions.push(eq(sessions.trackName, filters.trackName));
@@ -356,9 +415,8 @@ export async function listSessions(
     );
   }
   if (cursor) {
-    const after = decodeCursor(cursor);
     conditions.push(
-      sql`(${sessions.createdAt} < ${after.ts} or (${sessions.createdAt} = ${after.ts} and ${sessions.sessionId} < ${after.tie}))`,
+      sql`(${sessions.createdAt} < ${cursor.ts} or (${sessions.createdAt} = ${cursor.ts} and ${sessions.sessionId} < ${cursor.tie}))`,
     );
   }
   const rows = await db
@@ -400,18 +458,28 @@ export async function listSessions(
   };
 }
 
-/** Sessions in which a driver has samples older than `before`. */
-export async function sessionsWithDriverBefore(db: Db, driverId: string, before: number) {
+/** Whether a session has a row: the directory of every session ever written. */
+export async function sessionExists(db: Db, sessionId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ one: sql<number>`1` })
+    .from(sessions)
+    .where(eq(sessions.sessionId, sessionId))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** The sessions a driver took part in (the directory: written before the first ack). */
+export async function sessionsOfDriver(db: Db, driverId: string): Promise<string[]> {
   const rows = await db
-    .selectDistinct({ sessionId: chunks.sessionId })
-    .from(chunks)
-    .where(and(eq(chunks.driverId, driverId), lt(chunks.firstTs, before)));
+    .select({ sessionId: sessionDrivers.sessionId })
+    .from(sessionDrivers)
+    .where(eq(sessionDrivers.driverId, driverId));
   return rows.map((r) => r.sessionId);
 }
 
-/** Chunk order for paging: start time, then id, so equal start times never swap between pages. */
-function chunkOrder(order: "asc" | "desc") {
-  return order === "asc"
-    ? [asc(chunks.firstTs), asc(chunks.id)]
-    : [desc(chunks.firstTs), desc(chunks.id)];
+/** Every track, or every car, seen in stored telemetry, sorted. */
+export async function catalog(db: Db, what: "tracks" | "cars"): Promise<string[]> {
+  const table = what === "tracks" ? tracks : cars;
+  const rows = await db.select({ name: table.name }).from(table).orderBy(asc(table.name));
+  return rows.map((r) => r.name);
 }

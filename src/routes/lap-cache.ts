@@ -1,0 +1,107 @@
+/**
+ * Completed laps are immutable (DESIGN §4): a read of one driver's completed lap whose samples
+ * history holds as final answers with a strong ETag made of the lap's version and the read's
+ * query, honours If-None-Match with 304, and its encoded bytes are kept, in this isolate's
+ * memory and in the Cache API (shared by the isolates of a location), so a warm read costs a
+ * lookup. A lap whose samples change gets a new version, so its old entries are never served
+ * again. Laps in progress are never cached.
+ */
+
+/** A cached answer: the body and the headers that describe it. */
+export interface CachedRead {
+  body: Uint8Array<ArrayBuffer>;
+  headers: Record<string, string>;
+}
+
+/** Bytes of answers one isolate keeps (least recently used go first). */
+const MAX_BYTES = 64 * 1024 * 1024;
+const memory = new Map<string, CachedRead>();
+let held = 0;
+
+/** The strong ETag of a completed lap's read: its identity, version and query. */
+export function lapEtag(parts: {
+  sessionId: string;
+  driverId: string;
+  lap: number;
+  version: number;
+  query: string;
+}): string {
+  const text = `${parts.sessionId}\n${parts.driverId}\n${parts.lap}\n${parts.version}\n${parts.query}`;
+  return `"lap-${parts.lap}-v${parts.version}-${hash53(text).toString(36)}"`;
+}
+
+/** Whether the request's If-None-Match names `etag` (or `*`). */
+export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch
+    .split(",")
+    .map((t) => t.trim())
+    .some((t) => t === "*" || t === etag);
+}
+
+const cacheUrl = (etag: string) => `https://lap-cache.internal/${encodeURIComponent(etag)}`;
+
+/** The cached answer for `etag`: from memory, else from the Cache API (kept in memory then). */
+export async function lookup(etag: string): Promise<CachedRead | undefined> {
+  const hit = memory.get(etag);
+  if (hit) {
+    memory.delete(etag); // most recently used last
+    memory.set(etag, hit);
+    return hit;
+  }
+  const stored = await cache()?.match(cacheUrl(etag));
+  if (!stored) return undefined;
+  const read: CachedRead = {
+    body: new Uint8Array(await stored.arrayBuffer()),
+    headers: JSON.parse(stored.headers.get("x-read-headers") ?? "{}") as Record<string, string>,
+  };
+  remember(etag, read);
+  return read;
+}
+
+/** Keeps an answer (in memory now; in the Cache API through `waitUntil`). */
+export function store(etag: string, read: CachedRead, waitUntil: (p: Promise<unknown>) => void) {
+  remember(etag, read);
+  const shared = cache();
+  if (!shared) return;
+  const response = new Response(read.body, {
+    headers: {
+      "Cache-Control": "public, max-age=86400",
+      "x-read-headers": JSON.stringify(read.headers),
+    },
+  });
+  waitUntil(shared.put(cacheUrl(etag), response).catch(() => undefined));
+}
+
+function remember(etag: string, read: CachedRead): void {
+  if (read.body.byteLength > MAX_BYTES / 4) return;
+  const old = memory.get(etag);
+  if (old) held -= old.body.byteLength;
+  memory.set(etag, read);
+  held += read.body.byteLength;
+  for (const [key, entry] of memory) {
+    if (held <= MAX_BYTES) break;
+    memory.delete(key);
+    held -= entry.body.byteLength;
+  }
+}
+
+function cache(): Cache | undefined {
+  return typeof caches === "undefined"
+    ? undefined
+    : (caches as unknown as { default: Cache }).default;
+}
+
+/** A 53-bit string hash (cyrb53): an ETag needs distinctness, not secrecy. */
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}

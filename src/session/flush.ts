@@ -1,0 +1,224 @@
+import type { Db } from "../db/client";
+import { log } from "../log";
+import { runBatch, type Statement } from "../storage/batch";
+import { planFlush, registration, upsertLap, upsertSession } from "../storage/write";
+import type { DriverHot } from "./hot-state";
+import type { SessionState } from "./state";
+import type { StoredLap } from "./store";
+
+/**
+ * Write-behind (DESIGN §1, §4): the object writes its log to history when a driver's lap
+ * completes (one chunk per driver-lap) and the lap in progress at least every `FLUSH_SECONDS`,
+ * from its alarm. Each driver's flush is one atomic D1 batch of idempotent upserts, so a flush
+ * whose outcome was lost is simply repeated; the log is trimmed only after history has the
+ * samples. While history fails, flushes are retried with backoff and ingest goes on.
+ */
+
+/** A completed lap is written this soon, so drivers crossing the line together share a flush. */
+const LAP_FLUSH_DELAY_MS = 1000;
+/** How long a request that created a driver waits for its directory row. */
+const REGISTRATION_WAIT_MS = 2000;
+/** A failed registration is not tried again by requests sooner than this. */
+const REGISTRATION_RETRY_MS = 5000;
+
+export interface FlushDeps {
+  state: SessionState;
+  storage: DurableObjectStorage;
+  db: () => Db;
+  now: () => number;
+  flushMs: number;
+}
+
+/** What one flush wrote. */
+export interface FlushReport {
+  drivers: number;
+  samples: number;
+  rowsWritten: number;
+}
+
+export class HistoryWriter {
+  #alarmAt: number | null = null;
+  #retries = 0;
+  #running: Promise<FlushReport> | null = null;
+  #registering: Promise<void> | null = null;
+  #registrationFailedAt = Number.NEGATIVE_INFINITY;
+  /** D1 rows written by this object's flushes since it started (its cost, DESIGN §7). */
+  rowsWritten = 0;
+
+  constructor(readonly deps: FlushDeps) {}
+
+  /** Loads the alarm time (after a restart). */
+  async restore(): Promise<void> {
+    this.#alarmAt = await this.deps.storage.getAlarm();
+  }
+
+  /** After a committed batch: makes sure the alarm writes it in time. */
+  written(lapCompleted: boolean): void {
+    const now = this.deps.now();
+    let due = Number.POSITIVE_INFINITY;
+    if (lapCompleted) due = now + LAP_FLUSH_DELAY_MS;
+    for (const d of this.deps.state.drivers.values()) {
+      if (d.unflushedSince !== null) due = Math.min(due, d.unflushedSince + this.deps.flushMs);
+    }
+    if (due !== Number.POSITIVE_INFINITY) this.#alarm(Math.max(due, now));
+  }
+
+  #alarm(at: number): void {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    void this.deps.storage.setAlarm(at);
+  }
+
+  /** The alarm fired: write everything pending; on failure, try again later. */
+  async alarm(): Promise<void> {
+    this.#alarmAt = null;
+    try {
+      await this.flush();
+      this.#retries = 0;
+      this.written(false);
+    } catch (err) {
+      const delay = backoff(++this.#retries);
+      log.warn("history write failed", {
+        session_id: this.deps.state.meta?.sessionId,
+        retry_in_ms: delay,
+        error: (err as Error).message,
+      });
+      this.#alarm(this.deps.now() + delay);
+    }
+  }
+
+  /** Writes every driver's pending samples and laps (one flush at a time); throws on failure. */
+  flush(): Promise<FlushReport> {
+    if (this.#running) return this.#running.then(() => this.flush());
+    const run = this.#flushAll();
+    this.#running = run;
+    return run.finally(() => {
+      this.#running = null;
+    });
+  }
+
+  async #flushAll(): Promise<FlushReport> {
+    const report: FlushReport = { drivers: 0, samples: 0, rowsWritten: 0 };
+    for (const hot of [...this.deps.state.drivers.values()]) {
+      if (!pending(hot)) continue;
+      const done = await this.#flushDriver(hot);
+      report.drivers++;
+      report.samples += done.samples;
+      report.rowsWritten += done.rowsWritten;
+    }
+    return report;
+  }
+
+  /** One driver: its log, laps and directory rows in one D1 batch; then the log is trimmed. */
+  async #flushDriver(hot: DriverHot) {
+    const { state, db, now } = this.deps;
+    const meta = state.meta;
+    if (!meta) return { samples: 0, rowsWritten: 0 };
+    const key = { sessionId: meta.sessionId, driverId: hot.driverId };
+    // What is read here is what the batch writes: taken together, before any await.
+    const logged = state.log.samples(hot.driverId);
+    const pendingSamples = hot.unflushed;
+    const laps = [...hot.laps.values()]
+      .filter((l) => l.rev > l.flushedRev)
+      .map((l) => ({ stored: l, rev: l.rev }));
+    const registered = hot.registered;
+    const plan = await planFlush(db(), {
+      key,
+      samples: logged.samples,
+      finalThrough: hot.finalThrough,
+      openKey: hot.openKey,
+      ingestedAt: (s) => logged.ingestedAt.get(s.ts) ?? now(),
+      lapInProgress: hot.tracker.currentLap,
+    });
+    const statements: Statement[] = [
+      ...(registered ? [] : registration(db(), meta, hot, meta.createdAt)),
+      ...plan.statements,
+      ...laps.map((l) => upsertLap(db(), key, l.stored.lap, now())),
+      upsertSession(db(), meta, state.totals()),
+    ];
+    const results = await runBatch(db(), statements);
+    const rowsWritten = results.reduce((n, r) => n + (r.meta?.rows_written ?? 0), 0);
+    this.rowsWritten += rowsWritten;
+
+    // History has it: trim the log, and note where the driver's history stands.
+    state.log.replace(hot.driverId, logged.throughSeq, plan.open, plan.openIngestedAt);
+    hot.finalThrough = plan.finalThrough;
+    hot.openKey = plan.openKey;
+    hot.registered = true;
+    hot.unflushed = Math.max(0, hot.unflushed - pendingSamples);
+    hot.unflushedSince =
+      hot.unflushed > 0 ? (state.log.unflushed().get(hot.driverId)?.oldest ?? now()) : null;
+    for (const { stored, rev } of laps) {
+      stored.flushedRev = rev;
+      state.store.saveLap(stored);
+    }
+    state.saveDriver(hot);
+    log.info("history written", {
+      session_id: meta.sessionId,
+      driver_id: hot.driverId,
+      samples: pendingSamples,
+      final_through: plan.finalThrough,
+      open_samples: plan.open.length,
+      laps: laps.length,
+      rows_written: rowsWritten,
+    });
+    return { samples: pendingSamples, rowsWritten };
+  }
+
+  /**
+   * Waits, at most REGISTRATION_WAIT_MS, for the directory rows of drivers not yet in history
+   * (a read finds a session through them). A failure is left to the next flush.
+   */
+  async registered(): Promise<void> {
+    const { state, db, now } = this.deps;
+    const meta = state.meta;
+    const waiting = [...state.drivers.values()].filter((d) => !d.registered);
+    if (!meta || waiting.length === 0) return;
+    if (!this.#registering) {
+      if (now() - this.#registrationFailedAt < REGISTRATION_RETRY_MS) return;
+      const statements = waiting.flatMap((d) => registration(db(), meta, d, meta.createdAt));
+      this.#registering = runBatch(db(), statements)
+        .then(
+          () => {
+            for (const d of waiting) {
+              d.registered = true;
+              state.saveDriver(d);
+            }
+          },
+          (err) => {
+            this.#registrationFailedAt = now();
+            log.warn("session directory write failed; the next flush retries it", {
+              session_id: meta.sessionId,
+              error: (err as Error).message,
+            });
+          },
+        )
+        .finally(() => {
+          this.#registering = null;
+        });
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#registering,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, REGISTRATION_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+}
+
+/** Whether a driver has anything history does not have yet. */
+function pending(hot: DriverHot): boolean {
+  return hot.unflushed > 0 || !hot.registered || [...hot.laps.values()].some(dirty);
+}
+
+function dirty(l: StoredLap): boolean {
+  return l.rev > l.flushedRev;
+}
+
+/** Exponential backoff with jitter, from 1 s up to 5 min. */
+export function backoff(attempt: number): number {
+  const base = Math.min(300_000, 1000 * 2 ** Math.min(attempt, 9));
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}

@@ -1,0 +1,278 @@
+import type { Db } from "../db/client";
+import { type LapEvent, LapTracker } from "../domain/laps";
+import type { SampleValues } from "../schemas/telemetry";
+import { storedTimestamps } from "../storage/reads";
+import type { DriverHot } from "./hot-state";
+import type { Idempotency } from "./idempotency";
+import type { LiveHub } from "./live";
+import type { SessionState } from "./state";
+import type { IngestOutcome, IngestRequest } from "./types";
+
+/**
+ * Ingest (DESIGN §4): one request at a time, a request is checked against the session's
+ * metadata, its samples are told apart from the ones already stored (the ring, then the log,
+ * then, only for samples older than both, history), and the new ones are committed to the log
+ * with the drivers' records in one transaction of the object's storage. Only then is it
+ * acknowledged. History is written behind (flush.ts).
+ */
+
+/** What an ingest needs of the rest of the object. */
+export interface IngestDeps {
+  state: SessionState;
+  live: LiveHub;
+  idempotency: Idempotency;
+  db: () => Db;
+  now: () => number;
+  /** Creates the object's tables on its first write. */
+  create: () => void;
+  /** After a batch is committed: write it behind (sooner when a lap completed). */
+  written: (lapCompleted: boolean) => void;
+  /** Waits (a bounded time) for new drivers' directory rows to reach history. */
+  registered: () => Promise<void>;
+}
+
+/** Ingest requests waiting for this object at once; beyond it, 503 at once. */
+export const MAX_PENDING = 64;
+
+const OVERLOADED: IngestOutcome = {
+  ok: false,
+  code: "unavailable",
+  message: "This session is busy: too many requests are waiting for it; retry shortly",
+  retryAfter: 1,
+};
+
+const UNAVAILABLE_OLD: IngestOutcome = {
+  ok: false,
+  code: "unavailable",
+  message:
+    "History is unavailable and some samples are older than what the session holds, so they cannot be checked for duplicates; retry later",
+  retryAfter: 5,
+};
+
+export class Ingestor {
+  #tail: Promise<unknown> = Promise.resolve();
+  #pending = 0;
+
+  constructor(readonly deps: IngestDeps) {}
+
+  /** Stores a validated request; resolves once it is durable (or says why it is not). */
+  async ingest(req: IngestRequest): Promise<IngestOutcome> {
+    if (this.#pending >= MAX_PENDING) return OVERLOADED;
+    this.#pending++;
+    try {
+      const run = this.#tail.then(() => this.#one(req));
+      this.#tail = run.catch(() => undefined);
+      const { outcome, newDrivers } = await run;
+      // The session directory must know a new driver before a read can find it.
+      if (newDrivers) await this.deps.registered();
+      return outcome;
+    } finally {
+      this.#pending--;
+    }
+  }
+
+  async #one(req: IngestRequest): Promise<{ outcome: IngestOutcome; newDrivers: boolean }> {
+    const { state, idempotency } = this.deps;
+    const replay = idempotency.check(req);
+    if (replay) return { outcome: replay, newDrivers: false };
+    const refused = checkMeta(req, state);
+    if (refused) return { outcome: refused, newDrivers: false };
+
+    const work: { hot: DriverHot; fresh: SampleValues[] }[] = [];
+    let duplicates = 0;
+    for (const batch of req.drivers) {
+      const hot = state.driver(batch.driverId, batch.carName);
+      const split = classify(batch.samples, hot);
+      duplicates += split.duplicates;
+      if (split.unsure.length > 0) {
+        const judged = await this.#judge(hot, split.unsure, state.meta?.sessionId ?? req.sessionId);
+        if (!judged) return { outcome: UNAVAILABLE_OLD, newDrivers: false };
+        duplicates += split.unsure.length - judged.length;
+        split.fresh.push(...judged);
+        split.fresh.sort((a, b) => a.ts - b.ts);
+      }
+      work.push({ hot, fresh: split.fresh });
+    }
+    const now = this.deps.now();
+    const lapCompleted = this.#commit(req, work, now);
+    const accepted = req.drivers.reduce((n, d) => n + d.samples.length, 0);
+    const outcome: IngestOutcome = {
+      ok: true,
+      status: 201,
+      accepted,
+      duplicates,
+      receivedAt: req.receivedAt,
+    };
+    idempotency.remember(req, outcome, now);
+    this.deps.written(lapCompleted);
+    return { outcome, newDrivers: work.some((w) => !w.hot.registered) };
+  }
+
+  /**
+   * Samples at or before the driver's newest one and older than its ring: new unless the log
+   * or (for those at or before what history holds as final) history has them. Undefined when
+   * history cannot be asked.
+   */
+  async #judge(
+    hot: DriverHot,
+    unsure: SampleValues[],
+    sessionId: string,
+  ): Promise<SampleValues[] | undefined> {
+    const { state } = this.deps;
+    const inLog = state.store.exists
+      ? state.log.holds(
+          hot.driverId,
+          unsure.map((s) => s.ts),
+        )
+      : new Set<number>();
+    const final = hot.finalThrough ?? Number.NEGATIVE_INFINITY;
+    const older = unsure.filter((s) => !inLog.has(s.ts) && s.ts <= final);
+    let inHistory = new Set<number>();
+    if (older.length > 0) {
+      try {
+        inHistory = await storedTimestamps(
+          this.deps.db(),
+          { sessionId, driverId: hot.driverId },
+          older.map((s) => s.ts),
+        );
+      } catch {
+        return undefined;
+      }
+    }
+    return unsure.filter((s) => !inLog.has(s.ts) && !inHistory.has(s.ts));
+  }
+
+  /** Commits the new samples: log rows, records, lap table; then tells live subscribers. */
+  #commit(req: IngestRequest, work: { hot: DriverHot; fresh: SampleValues[] }[], now: number) {
+    const { state, live } = this.deps;
+    if (!state.meta) {
+      this.deps.create();
+      state.meta = {
+        sessionId: req.sessionId,
+        trackName: req.trackName,
+        sessionType: req.sessionType,
+        createdAt: now,
+        updatedAt: now,
+      };
+    }
+    state.meta = { ...state.meta, updatedAt: now };
+    state.store.saveMeta(state.meta);
+    let lapCompleted = false;
+    for (const { hot, fresh } of work) {
+      state.drivers.set(hot.driverId, hot);
+      if (fresh.length === 0) {
+        if (hot.count === 0) state.saveDriver(hot);
+        continue;
+      }
+      state.log.append(hot.driverId, fresh, now);
+      const { tracker, events } = trackLaps(hot, fresh);
+      hot.absorb(fresh, state.windowMs, now);
+      hot.tracker = tracker;
+      this.#applyLaps(hot, fresh, events);
+      lapCompleted ||= events.some((e) => e.type === "completed");
+      state.saveDriver(hot);
+      live.publish(hot, fresh, events); // never awaits
+    }
+    return lapCompleted;
+  }
+
+  /** Lap events into the lap table; a completed lap whose samples changed gets a new version. */
+  #applyLaps(hot: DriverHot, fresh: readonly SampleValues[], events: readonly LapEvent[]) {
+    const { store } = this.deps.state;
+    const changed = new Set<number>();
+    for (const s of fresh) if (hot.laps.has(s.current_lap)) changed.add(s.current_lap);
+    for (const lap of changed) {
+      const stored = hot.laps.get(lap);
+      if (!stored) continue;
+      stored.version++;
+      store.saveLap(stored);
+    }
+    for (const e of events) {
+      const stored = hot.laps.get(e.lap.lap);
+      const next = {
+        driverId: hot.driverId,
+        lap: e.lap,
+        version: (stored?.version ?? 0) + 1,
+        rev: (stored?.rev ?? 0) + 1,
+        flushedRev: stored?.flushedRev ?? 0,
+      };
+      hot.laps.set(e.lap.lap, next);
+      store.saveLap(next);
+    }
+  }
+}
+
+/**
+ * Checks a request against the session (one track and type per session, one car per driver).
+ * An outcome when it is refused.
+ */
+export function checkMeta(req: IngestRequest, state: SessionState): IngestOutcome | undefined {
+  const meta = state.meta;
+  if (meta && meta.trackName !== req.trackName) {
+    return invalid(
+      "track_name",
+      `must be "${meta.trackName}", the track of session ${meta.sessionId}`,
+    );
+  }
+  if (meta && meta.sessionType !== req.sessionType) {
+    return invalid(
+      "session_type",
+      `must be "${meta.sessionType}", the type of session ${meta.sessionId}`,
+    );
+  }
+  for (const batch of req.drivers) {
+    const known = state.drivers.get(batch.driverId)?.carName;
+    if (known !== undefined && known !== batch.carName) {
+      return invalid(
+        "car_name",
+        `must be "${known}", the car of driver ${batch.driverId} in this session`,
+      );
+    }
+  }
+  return undefined;
+}
+
+function invalid(path: string, message: string): IngestOutcome {
+  return {
+    ok: false,
+    code: "validation_failed",
+    message: `Invalid request: ${path} ${message}`,
+    details: [{ path, message }],
+  };
+}
+
+/**
+ * Sorts a driver's samples by timestamp and splits them: new ones (after the driver's newest,
+ * or inside the ring and not in it), duplicates (in the ring, or repeated in the batch), and
+ * the ones only the log or history can judge (older than the ring).
+ */
+export function classify(samples: readonly SampleValues[], hot: DriverHot) {
+  const sorted = [...samples].sort((a, b) => a.ts - b.ts);
+  const fresh: SampleValues[] = [];
+  const unsure: SampleValues[] = [];
+  let duplicates = 0;
+  let previous: number | undefined;
+  for (const s of sorted) {
+    if (s.ts === previous) {
+      duplicates++;
+      continue;
+    }
+    previous = s.ts;
+    if (hot.lastTs === null || s.ts > hot.lastTs) fresh.push(s);
+    else if (s.ts >= hot.ringFrom) {
+      if (hot.hasInRing(s.ts)) duplicates++;
+      else fresh.push(s);
+    } else unsure.push(s);
+  }
+  return { fresh, unsure, duplicates };
+}
+
+/** Feeds the samples newer than the driver's last timestamp to a copy of its lap tracker. */
+function trackLaps(hot: DriverHot, samples: readonly SampleValues[]) {
+  const tracker = new LapTracker(hot.tracker.state());
+  const events: LapEvent[] = [];
+  for (const s of samples) {
+    if (hot.lastTs === null || s.ts > hot.lastTs) events.push(...tracker.push(s));
+  }
+  return { tracker, events };
+}

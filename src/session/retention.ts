@@ -1,0 +1,188 @@
+import type { Db } from "../db/client";
+import { runBatch, type Statement } from "../storage/batch";
+import {
+  chunkRanges,
+  deleteDriver,
+  deleteLaps,
+  deleteSession,
+  historyTotals,
+  planDeleteBefore,
+  planPurge,
+  pruneCatalog,
+} from "../storage/maintenance";
+import { upsertSession } from "../storage/write";
+import type { HistoryWriter } from "./flush";
+import type { DriverHot } from "./hot-state";
+import type { SessionState } from "./state";
+import type { DeleteOutcome, PurgeOutcome } from "./types";
+
+/**
+ * Deletes, by the session's single writer: a driver's samples older than a time (DELETE
+ * older_than) and the retention purge (DESIGN §8). Both first write the log to history, so
+ * history and log agree, then delete from both, and reconcile totals, laps, drivers and the
+ * session itself; a lap whose samples changed gets a new version (its cached reads go stale).
+ */
+export class Retention {
+  constructor(
+    readonly state: SessionState,
+    readonly history: HistoryWriter,
+    readonly db: () => Db,
+    readonly now: () => number,
+    /** Forgets the whole session (its object storage) once nothing of it is left. */
+    readonly forget: () => Promise<void>,
+  ) {}
+
+  /** Deletes a driver's samples with `timestamp < before`, in bounded steps. */
+  async deleteBefore(driverId: string, before: number): Promise<DeleteOutcome> {
+    const { state } = this;
+    const meta = state.meta;
+    const hot = state.drivers.get(driverId);
+    if (!meta || !hot) return { ok: true, deleted: 0 };
+    try {
+      await this.history.flush();
+    } catch {
+      return { ok: false, code: "unavailable", message: "History is unavailable; retry later" };
+    }
+    const key = { sessionId: meta.sessionId, driverId };
+    let deleted = 0;
+    for (;;) {
+      const step = await planDeleteBefore(this.db(), key, before, hot.openKey);
+      await runBatch(this.db(), step.statements);
+      deleted += step.deleted;
+      if (!step.more) break;
+    }
+    deleted += state.log.deleteBefore(driverId, before);
+    for (const stored of hot.laps.values()) {
+      if (stored.lap.startTs < before) stored.version++;
+    }
+    await this.#reconcile([driverId], (lap) => lap.endTs <= before);
+    return { ok: true, deleted };
+  }
+
+  /**
+   * Expired history: this session's chunks ingested before `cutoff`, at most `maxChunks` of
+   * them, and log rows as old (history was unreachable for that long).
+   */
+  async purge(cutoff: number, maxChunks: number): Promise<PurgeOutcome> {
+    const { state } = this;
+    const outcome: PurgeOutcome = {
+      samples: 0,
+      chunks: 0,
+      laps: 0,
+      sessionRemoved: false,
+      more: false,
+    };
+    const meta = state.meta;
+    if (!meta) return outcome;
+    await this.history.flush();
+    const touched = new Set<string>();
+    for (const [driverId, n] of state.log.expire(cutoff)) {
+      outcome.samples += n;
+      touched.add(driverId);
+    }
+    const isOpen = (driverId: string, firstTs: number) =>
+      state.drivers.get(driverId)?.openKey === firstTs;
+    while (outcome.chunks < maxChunks) {
+      const step = await planPurge(
+        this.db(),
+        meta.sessionId,
+        cutoff,
+        maxChunks - outcome.chunks,
+        isOpen,
+      );
+      if (step.statements.length === 0) break;
+      await runBatch(this.db(), step.statements);
+      outcome.samples += step.samples;
+      outcome.chunks += step.chunks;
+      for (const d of step.drivers) touched.add(d);
+      outcome.more = step.more;
+      if (!step.more) break;
+    }
+    if (outcome.chunks >= maxChunks) outcome.more = true;
+    if (touched.size === 0) return outcome;
+    const result = await this.#reconcile([...touched], () => false);
+    outcome.laps = result.laps;
+    outcome.sessionRemoved = result.sessionRemoved;
+    return outcome;
+  }
+
+  /**
+   * After samples were deleted: each driver's totals from history and log, its laps without
+   * samples (or `gone`) removed, drivers without samples removed, and the session too when
+   * none is left.
+   */
+  async #reconcile(driverIds: string[], gone: (lap: { endTs: number }) => boolean) {
+    const { state } = this;
+    const meta = state.meta;
+    if (!meta) return { laps: 0, sessionRemoved: false };
+    const statements: Statement[] = [];
+    let lapsRemoved = 0;
+    for (const driverId of driverIds) {
+      const hot = state.drivers.get(driverId);
+      if (!hot) continue;
+      const key = { sessionId: meta.sessionId, driverId };
+      hot.openKey = state.log.openFirst(driverId);
+      const inHistory = await historyTotals(this.db(), key, hot.openKey);
+      const logged = state.log.samples(driverId).samples;
+      hot.count = inHistory.count + logged.length;
+      if (hot.count === 0) {
+        statements.push(...deleteDriver(this.db(), key));
+        lapsRemoved += hot.laps.size;
+        state.drivers.delete(driverId);
+        state.store.deleteDriver(driverId);
+        state.log.deleteDriver(driverId);
+        continue;
+      }
+      hot.firstTs = min(inHistory.firstTs, logged[0]?.ts ?? null);
+      hot.lastTs = max(inHistory.lastTs, logged.at(-1)?.ts ?? null);
+      const removed = await this.#lapsWithoutSamples(
+        hot,
+        key,
+        logged.map((s) => s.ts),
+        gone,
+      );
+      for (const lap of removed) {
+        hot.laps.delete(lap);
+        state.store.deleteLap(driverId, lap);
+      }
+      statements.push(...deleteLaps(this.db(), key, removed));
+      lapsRemoved += removed.length;
+      for (const stored of hot.laps.values()) state.store.saveLap(stored);
+      state.refillRing(hot);
+      state.saveDriver(hot);
+    }
+    const sessionRemoved = state.drivers.size === 0;
+    if (sessionRemoved) statements.push(...deleteSession(this.db(), meta.sessionId));
+    else
+      statements.push(upsertSession(this.db(), { ...meta, updatedAt: this.now() }, state.totals()));
+    statements.push(...pruneCatalog(this.db()));
+    await runBatch(this.db(), statements);
+    if (sessionRemoved) await this.forget();
+    return { laps: lapsRemoved, sessionRemoved };
+  }
+
+  /** Laps (by number) of a driver with no sample left in history or the log, or `gone`. */
+  async #lapsWithoutSamples(
+    hot: DriverHot,
+    key: { sessionId: string; driverId: string },
+    logged: number[],
+    gone: (lap: { endTs: number }) => boolean,
+  ): Promise<number[]> {
+    const ranges = await chunkRanges(this.db(), key);
+    const removed: number[] = [];
+    for (const { lap } of hot.laps.values()) {
+      const inHistory = ranges.some((r) => r.firstTs < lap.endTs && r.lastTs >= lap.startTs);
+      const inLog = logged.some((ts) => ts >= lap.startTs && ts < lap.endTs);
+      if (gone(lap) || (!inHistory && !inLog)) removed.push(lap.lap);
+    }
+    return removed;
+  }
+}
+
+function min(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
+function max(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
+}

@@ -1,0 +1,109 @@
+import type { Db } from "../db/client";
+import { chunks } from "../db/schema";
+import type { SampleValues } from "../schemas/telemetry";
+import type { Statement } from "./batch";
+import { encodeChunk } from "./codec";
+
+/**
+ * One row of history (DESIGN §7): a run of consecutive samples of one driver, encoded by
+ * `codec.ts`, keyed by (session, driver, first timestamp). Ranges of one driver never overlap, so
+ * a timestamp locates exactly one chunk. Every write of a chunk is an upsert of its whole
+ * content under that key, so a retried write changes nothing.
+ */
+
+/** No chunk spans more than this, so range queries can bound their index scans. */
+export const CHUNK_MAX_SPAN_MS = 15 * 60 * 1000;
+/** Encoded chunks stay below D1's 100 KB statement limit. */
+export const CHUNK_MAX_BYTES = 96_000;
+
+/** One driver's series in one session. */
+export interface SeriesKey {
+  sessionId: string;
+  driverId: string;
+}
+
+/** An encoded run of samples. */
+export interface Run {
+  samples: readonly SampleValues[];
+  data: Uint8Array;
+}
+
+/** A run of samples encoded as one frame, halved until each part fits CHUNK_MAX_BYTES. */
+export function encodeRuns(samples: readonly SampleValues[]): Run[] {
+  if (samples.length === 0) return [];
+  const data = encodeChunk(samples);
+  if (data.byteLength > CHUNK_MAX_BYTES && samples.length > 1) {
+    const half = Math.ceil(samples.length / 2);
+    return [...encodeRuns(samples.slice(0, half)), ...encodeRuns(samples.slice(half))];
+  }
+  return [{ samples, data }];
+}
+
+/** The lowest and highest `current_lap` of a run. */
+export function lapRange(samples: readonly SampleValues[]): { first: number; last: number } {
+  let first = (samples[0] as SampleValues).current_lap;
+  let last = first;
+  for (const s of samples) {
+    if (s.current_lap < first) first = s.current_lap;
+    if (s.current_lap > last) last = s.current_lap;
+  }
+  return { first, last };
+}
+
+/** The upsert that stores `run` as the chunk keyed by its first timestamp. */
+export function chunkUpsert(db: Db, key: SeriesKey, run: Run, ingestedAt: number): Statement {
+  const { samples, data } = run;
+  const first = samples[0] as SampleValues;
+  const last = samples[samples.length - 1] as SampleValues;
+  const { first: lapFirst, last: lapLast } = lapRange(samples);
+  const row = {
+    sessionId: key.sessionId,
+    driverId: key.driverId,
+    firstTs: first.ts,
+    lastTs: last.ts,
+    sampleCount: samples.length,
+    lapFirst,
+    lapLast,
+    ingestedAt,
+    data,
+  };
+  return db
+    .insert(chunks)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [chunks.sessionId, chunks.driverId, chunks.firstTs],
+      set: {
+        lastTs: row.lastTs,
+        sampleCount: row.sampleCount,
+        lapFirst: row.lapFirst,
+        lapLast: row.lapLast,
+        ingestedAt: row.ingestedAt,
+        data: row.data,
+      },
+    });
+}
+
+/** Upserts for one run of samples, split further when its encoding would be too large. */
+export function chunkUpserts(
+  db: Db,
+  key: SeriesKey,
+  samples: readonly SampleValues[],
+  ingestedAt: number,
+): Statement[] {
+  return encodeRuns(samples).map((r) => chunkUpsert(db, key, r, ingestedAt));
+}
+
+/** Inserts `s` in timestamp order; false when a sample with its timestamp is already there. */
+export function insertSorted(list: SampleValues[], s: SampleValues): boolean {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const ts = (list[mid] as SampleValues).ts;
+    if (ts < s.ts) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo]?.ts === s.ts) return false;
+  list.splice(lo, 0, s);
+  return true;
+}

@@ -1,0 +1,296 @@
+import { and, asc, eq, gte, lte } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { cars, chunks, laps, sessionDrivers, sessions, tracks } from "../db/schema";
+import type { Lap } from "../domain/laps";
+import type { SampleValues } from "../schemas/telemetry";
+import { prepared, type Statement } from "./batch";
+import {
+  CHUNK_MAX_SPAN_MS,
+  chunkUpsert,
+  chunkUpserts,
+  encodeRuns,
+  insertSorted,
+  type SeriesKey,
+} from "./chunk";
+import { decodeChunk } from "./codec";
+
+/**
+ * Writes to history (DESIGN §1, §7), all idempotent: a session object writes behind its own
+ * log, and may repeat any write after a failure whose outcome it never learnt.
+ */
+
+/** What a session object hands over to write one driver's unflushed samples. */
+export interface FlushInput {
+  key: SeriesKey;
+  /** The driver's samples not yet final in history, sorted by timestamp, unique. */
+  samples: readonly SampleValues[];
+  /** Every stored sample at or before this timestamp is in a final chunk (null: none is). */
+  finalThrough: number | null;
+  /** First timestamp of the chunk row that holds the open part, if one was written. */
+  openKey: number | null;
+  /** When each sample was ingested (what retention counts from): a chunk keeps its newest. */
+  ingestedAt: (s: SampleValues) => number;
+  /** The `current_lap` of the driver's lap in progress: its chunk stays open. */
+  lapInProgress: number | null;
+}
+
+/** The statements that write them, and where the driver's history stands afterwards. */
+export interface FlushPlan {
+  statements: Statement[];
+  finalThrough: number | null;
+  openKey: number | null;
+  /** The open part: written, but not final (it grows); it stays in the log. */
+  open: readonly SampleValues[];
+  /** The newest ingestion time of the open part. */
+  openIngestedAt: number;
+}
+
+/**
+ * Plans one driver's flush. Samples after `finalThrough` are cut into chunks at every change of
+ * `current_lap` (one chunk per lap, split further only by D1's size limit or the 15-minute
+ * span); every chunk but the last is final, and the last, the lap in progress, is written too
+ * but stays open: the next flush rewrites it under the same key until its lap completes.
+ * Samples at or before `finalThrough` arrived late: they are merged into the chunks that cover
+ * them.
+ */
+export async function planFlush(db: Db, input: FlushInput): Promise<FlushPlan> {
+  const { key, samples } = input;
+  const ingestedAt = (run: readonly SampleValues[]) => newest(run, input.ingestedAt);
+  const boundary = input.finalThrough ?? Number.NEGATIVE_INFINITY;
+  const late = samples.filter((s) => s.ts <= boundary);
+  const rest = late.length === 0 ? samples : samples.filter((s) => s.ts > boundary);
+  const statements: Statement[] =
+    late.length > 0 ? await planLateMerge(db, key, late, ingestedAt(late)) : [];
+
+  const runs = lapSegments(rest).flatMap((segment) => encodeRuns(segment));
+  // The last run is open while its lap is in progress; a completed lap's is final at once.
+  const lastLap = runs.at(-1)?.samples.at(-1)?.current_lap;
+  const open =
+    lastLap === input.lapInProgress || input.lapInProgress === null ? runs.pop() : undefined;
+  let finalThrough = input.finalThrough;
+  for (const run of runs) {
+    statements.push(chunkUpsert(db, key, run, ingestedAt(run.samples)));
+    finalThrough = (run.samples[run.samples.length - 1] as SampleValues).ts;
+  }
+  const openKey = open ? (open.samples[0] as SampleValues).ts : null;
+  if (open) statements.push(chunkUpsert(db, key, open, ingestedAt(open.samples)));
+  // The open part's row was keyed by its first sample: if a late sample now comes first, or
+  // no part is open any more and none of the chunks above took its key, that row goes.
+  const written = new Set(runs.map((r) => (r.samples[0] as SampleValues).ts));
+  if (input.openKey !== null && input.openKey !== openKey && !written.has(input.openKey)) {
+    statements.push(deleteChunkAt(db, key, input.openKey));
+  }
+  return {
+    statements,
+    finalThrough,
+    openKey,
+    open: open?.samples ?? [],
+    openIngestedAt: open ? ingestedAt(open.samples) : 0,
+  };
+}
+
+function newest(samples: readonly SampleValues[], at: (s: SampleValues) => number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const s of samples) max = Math.max(max, at(s));
+  return max;
+}
+
+/** Samples cut at every change of `current_lap` and wherever a run would pass 15 minutes. */
+function lapSegments(samples: readonly SampleValues[]): SampleValues[][] {
+  const segments: SampleValues[][] = [];
+  let current: SampleValues[] = [];
+  for (const s of samples) {
+    const first = current[0];
+    if (first && (s.current_lap !== first.current_lap || s.ts - first.ts > CHUNK_MAX_SPAN_MS)) {
+      segments.push(current);
+      current = [];
+    }
+    current.push(s);
+  }
+  if (current.length > 0) segments.push(current);
+  return segments;
+}
+
+function deleteChunkAt(db: Db, key: SeriesKey, firstTs: number): Statement {
+  return db
+    .delete(chunks)
+    .where(
+      and(
+        eq(chunks.sessionId, key.sessionId),
+        eq(chunks.driverId, key.driverId),
+        eq(chunks.firstTs, firstTs),
+      ),
+    );
+}
+
+/** Late samples: merged into the stored chunks whose ranges hold them, or new ones between. */
+async function planLateMerge(
+  db: Db,
+  key: SeriesKey,
+  late: readonly SampleValues[],
+  ingestedAt: number,
+): Promise<Statement[]> {
+  const first = late[0] as SampleValues;
+  const last = late[late.length - 1] as SampleValues;
+  const covering = await db
+    .select()
+    .from(chunks)
+    .where(
+      and(
+        eq(chunks.sessionId, key.sessionId),
+        eq(chunks.driverId, key.driverId),
+        gte(chunks.firstTs, first.ts - CHUNK_MAX_SPAN_MS),
+        lte(chunks.firstTs, last.ts),
+        gte(chunks.lastTs, first.ts),
+      ),
+    )
+    .orderBy(asc(chunks.firstTs));
+  const statements: Statement[] = [];
+  let i = 0;
+  let gap: SampleValues[] = [];
+  const flushGap = () => {
+    if (gap.length > 0) statements.push(...chunkUpserts(db, key, gap, ingestedAt));
+    gap = [];
+  };
+  for (const row of covering) {
+    while (i < late.length && (late[i] as SampleValues).ts < row.firstTs) {
+      gap.push(late[i] as SampleValues);
+      i++;
+    }
+    flushGap();
+    const content = decodeChunk(row.data);
+    let changed = false;
+    while (i < late.length && (late[i] as SampleValues).ts <= row.lastTs) {
+      if (insertSorted(content, late[i] as SampleValues)) changed = true;
+      i++;
+    }
+    if (changed)
+      statements.push(...chunkUpserts(db, key, content, Math.max(ingestedAt, row.ingestedAt)));
+  }
+  gap.push(...late.slice(i));
+  flushGap();
+  return statements;
+}
+
+/** Session metadata stored once per session. */
+export interface SessionMeta {
+  sessionId: string;
+  trackName: string;
+  sessionType: string;
+}
+
+export interface SessionTotals {
+  sampleCount: number;
+  firstTs: number | null;
+  lastTs: number | null;
+}
+
+/**
+ * The session directory entry and a driver's, written when the session object first sees
+ * them (before it acknowledges): reads find a session through it, and the catalog lists its
+ * track and car at once.
+ */
+export function registration(
+  db: Db,
+  meta: SessionMeta,
+  driver: { driverId: string; carName: string },
+  createdAt: number,
+): Statement[] {
+  return [
+    db
+      .insert(sessions)
+      .values({
+        sessionId: meta.sessionId,
+        trackName: meta.trackName,
+        sessionType: meta.sessionType,
+        sampleCount: 0,
+        createdAt,
+        updatedAt: createdAt,
+      })
+      .onConflictDoNothing(),
+    db
+      .insert(sessionDrivers)
+      .values({
+        sessionId: meta.sessionId,
+        driverId: driver.driverId,
+        carName: driver.carName,
+        createdAt,
+      })
+      .onConflictDoNothing(),
+    db.insert(tracks).values({ name: meta.trackName, createdAt }).onConflictDoNothing(),
+    db.insert(cars).values({ name: driver.carName, createdAt }).onConflictDoNothing(),
+  ];
+}
+
+const sessionUpsert = prepared<
+  | "sessionId"
+  | "trackName"
+  | "sessionType"
+  | "sampleCount"
+  | "firstTs"
+  | "lastTs"
+  | "createdAt"
+  | "updatedAt"
+>((db, p) =>
+  db
+    .insert(sessions)
+    .values({
+      sessionId: p("sessionId"),
+      trackName: p("trackName"),
+      sessionType: p("sessionType"),
+      sampleCount: p("sampleCount"),
+      firstTs: p("firstTs"),
+      lastTs: p("lastTs"),
+      createdAt: p("createdAt"),
+      updatedAt: p("updatedAt"),
+    })
+    .onConflictDoUpdate({
+      target: sessions.sessionId,
+      set: {
+        sampleCount: p("sampleCount"),
+        firstTs: p("firstTs"),
+        lastTs: p("lastTs"),
+        updatedAt: p("updatedAt"),
+      },
+    }),
+);
+
+/** The session row with the object's exact totals (created if it is missing). */
+export function upsertSession(
+  db: Db,
+  meta: SessionMeta & { createdAt: number; updatedAt: number },
+  totals: SessionTotals,
+): Statement {
+  return sessionUpsert(db, {
+    sessionId: meta.sessionId,
+    trackName: meta.trackName,
+    sessionType: meta.sessionType,
+    sampleCount: totals.sampleCount,
+    firstTs: totals.firstTs,
+    lastTs: totals.lastTs,
+    createdAt: meta.createdAt,
+    updatedAt: meta.updatedAt,
+  });
+}
+
+/** Writes a completed (or later revised) lap. */
+export function upsertLap(db: Db, key: SeriesKey, lap: Lap, ingestedAt: number): Statement {
+  const row = {
+    sessionId: key.sessionId,
+    driverId: key.driverId,
+    lap: lap.lap,
+    startTs: lap.startTs,
+    endTs: lap.endTs,
+    lapTime: lap.lapTime,
+    timed: lap.timed,
+    timeSource: lap.timeSource,
+    maxSpeed: lap.maxSpeed,
+    sampleCount: lap.sampleCount,
+    ingestedAt,
+  };
+  const { sessionId: _s, driverId: _d, lap: _l, ...set } = row;
+  return db
+    .insert(laps)
+    .values(row)
+    .onConflictDoUpdate({ target: [laps.sessionId, laps.driverId, laps.lap], set });
+}
