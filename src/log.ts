@@ -4,6 +4,11 @@ const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 
 let threshold: number = RANK.info;
 
+/** Whether `level` is written at the current threshold. */
+export function logs(level: Level): boolean {
+  return RANK[level] >= threshold;
+}
+
 /** Sets the lowest level that is written (from the `LOG_LEVEL` var). */
 export function setLogLevel(level: string | undefined): void {
   threshold = RANK[(level ?? "info") as Level] ?? RANK.info;

@@ -11,6 +11,13 @@ export interface BenchServer {
   persistDir: string;
   /** CPU used so far by the server's processes and the load generator (null off Linux). */
   cpu(): ReturnType<typeof cpuSnapshot>;
+  /**
+   * D1 rows written by the history flushes of one session so far, as D1 reported them (the
+   * session objects log each flush with its `rows_written`).
+   */
+  historyRowsWritten(sessionId: string): number;
+  /** Kills the whole server at once (SIGKILL), keeping its state for a restart. */
+  kill(): void;
   /** Stops wrangler dev and removes its state; a second call does nothing. */
   stop(): Promise<void>;
 }
@@ -47,6 +54,10 @@ function writeBenchConfig(port: number, writeLimiter: boolean): string {
 export interface ServerOptions {
   /** Bind WRITE_LIMITER (with its limit raised); without it writes are not limited. */
   writeLimiter?: boolean;
+  /** Start on this state (a restart) instead of a fresh folder. */
+  persistDir?: string;
+  /** FLUSH_SECONDS of the server (the bench scales it with the speed it sends at). */
+  flushSeconds?: number;
 }
 
 /**
@@ -54,7 +65,7 @@ export interface ServerOptions {
  * off (it costs one trace per SQL statement) and logs at warn, then waits for /health.
  */
 export async function startServer(port: number, options: ServerOptions = {}): Promise<BenchServer> {
-  const persistDir = mkdtempSync(join(tmpdir(), "rustegrate-bench-"));
+  const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "rustegrate-bench-"));
   const config = writeBenchConfig(port, options.writeLimiter ?? true);
   const env = { ...process.env, X_LOCAL_OBSERVABILITY: "false", CI: "true" };
   const migrate = spawnSync(
@@ -67,6 +78,8 @@ export async function startServer(port: number, options: ServerOptions = {}): Pr
     "wrangler",
     [
       "dev",
+      // The bench's Worker: the service plus a no-op parse endpoint (worker.ts).
+      "scripts/bench/worker.ts",
       "--config",
       config,
       "--port",
@@ -80,7 +93,12 @@ export async function startServer(port: number, options: ServerOptions = {}): Pr
       "--var",
       `ADMIN_TOKEN:${TOKEN}`,
       "--var",
-      "LOG_LEVEL:warn",
+      // Info for the flush lines (history written, with D1's rows_written); no request lines.
+      "LOG_LEVEL:info",
+      "--var",
+      "LOG_SAMPLE_RATE:0",
+      "--var",
+      `FLUSH_SECONDS:${options.flushSeconds ?? 30}`,
       "--var",
       "MAX_BODY_BYTES:16777216",
       "--var",
@@ -102,8 +120,24 @@ export async function startServer(port: number, options: ServerOptions = {}): Pr
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   let output = "";
+  const rows = new Map<string, number>();
+  let partial = "";
   child.stdout?.on("data", (d) => {
     output = (output + d).slice(-4000);
+    const lines = (partial + d).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line.includes('"history written"')) continue;
+      try {
+        const entry = JSON.parse(line.slice(line.indexOf("{"))) as {
+          session_id: string;
+          rows_written: number;
+        };
+        rows.set(entry.session_id, (rows.get(entry.session_id) ?? 0) + entry.rows_written);
+      } catch {
+        // a line cut by the terminal's colouring: not ours
+      }
+    }
   });
   child.stderr?.on("data", (d) => {
     output = (output + d).slice(-4000);
@@ -130,6 +164,21 @@ export async function startServer(port: number, options: ServerOptions = {}): Pr
     token: TOKEN,
     persistDir,
     cpu: () => (child.pid === undefined ? null : cpuSnapshot(child.pid, port)),
+    historyRowsWritten: (sessionId) => rows.get(sessionId) ?? 0,
+    kill() {
+      stopped = true;
+      process.off("exit", onExit);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      rmSync(config, { force: true });
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

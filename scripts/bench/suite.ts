@@ -1,9 +1,10 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { findD1File, storedTimestamps } from "../lib/verify-d1";
 import { sqliteCeiling } from "./ceiling";
 import { cpuPerRequest } from "./cpu";
-import { type LoadResult, runLoad } from "./load";
+import { type LoadResult, percentile, runLoad } from "./load";
 import type { BenchServer } from "./server";
 import { batchJson, batchRequest, recordTape, type SampleTape } from "./workloads";
 
@@ -17,6 +18,12 @@ export interface SuiteOptions {
   historySizes: number[];
   readRepeats: number;
   ceilingRows: number;
+  /** Clients of the overload round, and its length. */
+  overloadClients: number;
+  overloadSeconds: number;
+  /** Cars and seconds of the kill round, killed half-way. */
+  killCars: number;
+  killSeconds: number;
 }
 
 export const FULL: SuiteOptions = {
@@ -27,6 +34,10 @@ export const FULL: SuiteOptions = {
   historySizes: [10_000, 100_000, 1_000_000],
   readRepeats: 30,
   ceilingRows: 300_000,
+  overloadClients: 200,
+  overloadSeconds: 8,
+  killCars: 8,
+  killSeconds: 10,
 };
 
 export const QUICK: SuiteOptions = {
@@ -37,6 +48,10 @@ export const QUICK: SuiteOptions = {
   historySizes: [10_000],
   readRepeats: 3,
   ceilingRows: 20_000,
+  overloadClients: 200,
+  overloadSeconds: 2,
+  killCars: 2,
+  killSeconds: 4,
 };
 
 const BASE_MS = Date.UTC(2026, 0, 1);
@@ -63,42 +78,39 @@ export async function writeRound(
   const early = bareFirst ? await onBare() : undefined;
   const { health, live } = await healthAndLive(server, tape, o, `live-${rep}`);
   const withoutLimiter = bareFirst ? early : await onBare();
-  const bulk = await withCpu(server, {
+  // Bulk ingest, and in turn the same 600-sample bodies to the no-op endpoint that only reads
+  // and parses them behind the same middleware (worker.ts): what ingest adds to receiving JSON.
+  const bulkLoad = (path: (c: number) => string) => ({
     clients: Math.max(2, o.clients / 2),
     durationMs: o.seconds * 1000,
-    request: (c, i) =>
-      batchRequest(
-        server.url,
-        server.token,
-        `bulk-${rep}-${c}`,
-        batchJson(tape, "car", i * 600, 600, BASE_MS),
-      ),
+    request: (c: number, i: number) =>
+      new Request(`${server.url}${path(c)}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${server.token}` },
+        body: batchJson(tape, "car", i * 600, 600, BASE_MS),
+      }),
   });
-  // The transport floor: the same 600-sample bodies, refused at auth before they are read, so
-  // only HTTP through wrangler dev's proxy is measured. No ingest can be faster than this.
-  const floor = await runLoad({
-    clients: Math.max(2, o.clients / 2),
-    durationMs: o.seconds * 1000,
-    accept: (status) => status === 401,
-    request: (c, i) =>
-      batchRequest(
-        server.url,
-        "not-a-token",
-        `floor-${rep}-${c}`,
-        batchJson(tape, "car", i * 600, 600, BASE_MS),
-      ),
-  });
+  const bulk = await withCpu(
+    server,
+    bulkLoad((c) => `/api/v1/sessions/bulk-${rep}-${c}/telemetry`),
+  );
+  const noop = await withCpu(
+    server,
+    bulkLoad(() => "/api/v1/bench/parse"),
+  );
   const ceiling = sqliteCeiling(tape, o.ceilingRows);
   const realtime: Record<string, { cars: LoadResult; health: LoadResult }> = {};
   for (const cars of [1, 16, 64]) realtime[cars] = await realtimeRound(server, tape, cars, rep, o);
+  const overload = await overloadRound(server, tape, rep, o);
   return {
     health,
     live,
     withoutLimiter,
     bulk: { ...bulk, samplesPerSecond: bulk.perSecond * 600 },
-    transportFloor: { ...floor, samplesPerSecond: floor.perSecond * 600 },
+    noopParse: { ...noop, samplesPerSecond: noop.perSecond * 600 },
     ceilingRowsPerSecond: ceiling,
     realtime,
+    overload,
   };
 }
 
@@ -161,6 +173,178 @@ async function realtimeRound(
     }),
   ]);
   return { cars: load, health };
+}
+
+/** What the overload round saw: every answer by status, and how long each took. */
+export interface OverloadResult {
+  clients: number;
+  requests: number;
+  accepted: number;
+  statuses: Record<string, number>;
+  /** Refusals without Retry-After, or with a status other than 429 and 503. */
+  badRefusals: number;
+  /** Requests without an answer (network errors, timeouts). */
+  unanswered: number;
+  acceptedP50: number;
+  acceptedP99: number;
+  /** The slowest answer of any kind. */
+  maxAnswerMs: number;
+}
+
+/**
+ * `clients` rigs at once (four to a session), each sending its next 60-sample batch as soon as
+ * the last was answered, and after a refusal waiting its Retry-After with jitter, as a client
+ * should. Every answer counts: how long it took and what it was.
+ */
+async function overloadRound(
+  server: BenchServer,
+  tape: SampleTape,
+  rep: number,
+  o: SuiteOptions,
+): Promise<OverloadResult> {
+  const accepted: number[] = [];
+  const statuses: Record<string, number> = {};
+  let badRefusals = 0;
+  let unanswered = 0;
+  let maxAnswerMs = 0;
+  const end = performance.now() + o.overloadSeconds * 1000;
+  const client = async (c: number) => {
+    for (let i = 0; performance.now() < end; ) {
+      const t0 = performance.now();
+      let res: Response;
+      try {
+        res = await fetch(
+          batchRequest(
+            server.url,
+            server.token,
+            `overload-${rep}-${Math.floor(c / 4)}`,
+            batchJson(tape, `car-${c % 4}`, i * 60, 60, BASE_MS),
+          ),
+          { signal: AbortSignal.timeout(30_000) },
+        );
+        await res.arrayBuffer();
+      } catch {
+        unanswered++;
+        continue;
+      }
+      const ms = performance.now() - t0;
+      maxAnswerMs = Math.max(maxAnswerMs, ms);
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      if (res.status === 201) {
+        accepted.push(ms);
+        i++;
+        continue;
+      }
+      const retryAfter = Number(res.headers.get("retry-after"));
+      if ((res.status !== 429 && res.status !== 503) || !(retryAfter > 0)) badRefusals++;
+      const wait = (retryAfter > 0 ? retryAfter * 1000 : 1000) * (1 + Math.random() * 0.5);
+      await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, end - performance.now()))));
+    }
+  };
+  await Promise.all(Array.from({ length: o.overloadClients }, (_, c) => client(c)));
+  accepted.sort((a, b) => a - b);
+  return {
+    clients: o.overloadClients,
+    requests: Object.values(statuses).reduce((n, k) => n + k, 0) + unanswered,
+    accepted: accepted.length,
+    statuses,
+    badRefusals,
+    unanswered,
+    acceptedP50: percentile(accepted, 0.5),
+    acceptedP99: percentile(accepted, 0.99),
+    maxAnswerMs,
+  };
+}
+
+/** What a kill -9 mid-stream did to acknowledged samples. */
+export interface KillResult {
+  acknowledged: number;
+  stored: number;
+  lost: number;
+  duplicates: number;
+  /** Stored but never acknowledged: requests in flight when the server died (allowed). */
+  unacknowledged: number;
+  failedRequests: number;
+}
+
+/**
+ * Streams `killCars` cars (one second of samples per batch, ten times faster than real time),
+ * SIGKILLs the whole `wrangler dev` half-way, restarts it on the same local state, lets the
+ * session write its log to history and compares what D1 holds with what was acknowledged.
+ */
+export async function killRound(
+  start: (persistDir?: string) => Promise<BenchServer>,
+  tape: SampleTape,
+  o: SuiteOptions,
+): Promise<KillResult> {
+  let server = await start();
+  const persistDir = server.persistDir;
+  const acked = new Map<string, Set<number>>();
+  let failedRequests = 0;
+  let alive = true;
+  const session = "kill-0";
+  const car = async (c: number) => {
+    const driver = `car-${c}`;
+    for (let i = 0; alive; i++) {
+      const from = i * 60;
+      const body = batchJson(tape, driver, from, 60, BASE_MS);
+      try {
+        const res = await fetch(batchRequest(server.url, server.token, session, body));
+        await res.arrayBuffer();
+        if (res.status !== 201) {
+          failedRequests++;
+          continue;
+        }
+        const mine = acked.get(driver) ?? new Set<number>();
+        for (let k = from; k < from + 60; k++) mine.add(BASE_MS + Math.round((k * 1000) / tape.hz));
+        acked.set(driver, mine);
+      } catch {
+        if (alive) failedRequests++;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const cars = Array.from({ length: o.killCars }, (_, c) => car(c));
+  await new Promise((r) => setTimeout(r, (o.killSeconds * 1000) / 2));
+  server.kill();
+  alive = false;
+  await Promise.all(cars);
+  server = await start(persistDir);
+  try {
+    // Wake the session (it writes its log within FLUSH_SECONDS) and wait for history.
+    for (let i = 0; i < 120; i++) {
+      const res = await fetch(`${server.url}/api/v1/sessions/${session}`, {
+        headers: { Authorization: `Bearer ${server.token}` },
+      });
+      const body = (await res.json()) as { queued_samples?: number };
+      if (res.ok && body.queued_samples === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const stored = storedTimestamps(persistDir, session);
+    const result: KillResult = {
+      acknowledged: 0,
+      stored: 0,
+      lost: 0,
+      duplicates: 0,
+      unacknowledged: 0,
+      failedRequests,
+    };
+    for (const [driver, mine] of acked) {
+      const held = stored.get(driver) ?? [];
+      const seen = new Set<number>();
+      for (const ts of held) {
+        if (seen.has(ts)) result.duplicates++;
+        seen.add(ts);
+        if (!mine.has(ts)) result.unacknowledged++;
+      }
+      for (const ts of mine) if (!seen.has(ts)) result.lost++;
+      result.acknowledged += mine.size;
+      result.stored += held.length;
+    }
+    return result;
+  } finally {
+    await server.stop();
+  }
 }
 
 /** History is filled in sessions of this many samples, one a day. */
@@ -240,7 +424,7 @@ function checkRead(name: string, text: string) {
     if (n < min || n > max) throw new Error(`${name} returned ${n} rows, not ${min}-${max}`);
   };
   if (name === "history_page") rows(100, 100);
-  if (name === "lap_json") rows(5000);
+  if (name === "lap_json" || name === "lap_json_cold") rows(5000);
   if (name === "laps") rows(1);
 }
 
@@ -260,26 +444,34 @@ export async function readRound(
     sessionStart(Math.floor(lastSession / 2)) + Math.round((halfLap * 1000) / tape.hz),
   ).toISOString();
   const auth = { Authorization: `Bearer ${server.token}` };
-  const reads: Record<string, string> = {
-    health: "/api/v1/health",
-    lap_json: "/api/v1/sessions/history-0/telemetry?driver_id=reader&lap=1&limit=10000",
-    lap_csv: "/api/v1/sessions/history-0/telemetry?driver_id=reader&lap=1&limit=10000&format=csv",
-    history_page: `/api/v1/drivers/reader/telemetry?limit=100&start_time=${mid}`,
-    summary: `/api/v1/sessions/history-${lastSession}`,
-    laps: `/api/v1/sessions/history-${lastSession}/laps`,
+  // A completed lap (about 5,400 samples) as JSON. Warm: the same read again (its answer is
+  // kept); cold: a read no one made before (each with another page size, so another ETag).
+  const lap = "/api/v1/sessions/history-0/telemetry?driver_id=reader&lap=1";
+  const reads: Record<string, (i: number) => string> = {
+    health: () => "/api/v1/health",
+    // The transport floor for a body of megabytes: a static file of 4.9 MB (the docs' script).
+    static_4_9mb: () => "/docs/scalar.js",
+    lap_json: () => `${lap}&limit=10000`,
+    lap_json_cold: (i) => `${lap}&limit=${9999 - i}`,
+    lap_csv: () => `${lap}&limit=10000&format=csv`,
+    history_page: () => `/api/v1/drivers/reader/telemetry?limit=100&start_time=${mid}`,
+    summary: () => `/api/v1/sessions/history-${lastSession}`,
+    laps: () => `/api/v1/sessions/history-${lastSession}/laps`,
   };
   const out: Record<string, { median: number; p99: number; bytes: number }> = {};
   for (const [name, path] of Object.entries(reads)) {
     const times: number[] = [];
     let bytes = 0;
-    for (let i = 0; i < o.readRepeats; i++) {
+    // Warm reads are primed once; that first answer is not counted.
+    const from = name === "lap_json" || name === "lap_csv" || name === "static_4_9mb" ? -1 : 0;
+    for (let i = from; i < o.readRepeats; i++) {
       const t0 = performance.now();
-      const res = await fetch(`${server.url}${path}`, { headers: auth });
+      const res = await fetch(`${server.url}${path(i + sizeSerial * 100)}`, { headers: auth });
       const text = await res.text();
       if (!res.ok) throw new Error(`${name}: ${res.status} ${text.slice(0, 200)}`);
-      times.push(performance.now() - t0);
+      if (i >= 0) times.push(performance.now() - t0);
       bytes = text.length;
-      if (i === 0) checkRead(name, text);
+      if (i === from) checkRead(name, text);
     }
     times.sort((a, b) => a - b);
     out[name] = {
@@ -288,8 +480,12 @@ export async function readRound(
       bytes,
     };
   }
+  sizeSerial++;
   return out;
 }
+
+// Cold reads at each history size use page sizes no earlier size used.
+let sizeSerial = 0;
 
 /** Bytes used by the local D1 database (pages in use, WAL included), read with node:sqlite. */
 export function d1Bytes(persistDir: string): number {
@@ -313,30 +509,59 @@ export function d1Bytes(persistDir: string): number {
 
 /**
  * DESIGN §7's cost: one car at 60 Hz in 1 s batches (10 minutes in the full run) into a fresh
- * session. Rows come
- * from D1's own result metadata (the X-D1-Rows-* headers of each ingest), bytes from the database.
+ * session, sent ten times faster than real time to a server whose FLUSH_SECONDS is a tenth of
+ * the default (3 s), so its object writes history as often per lap as it would in real time.
+ * Rows written are D1's own figures (each flush logs its `rows_written`); rows and bytes stored
+ * are read from the database once everything is written.
  */
 export async function storageCost(server: BenchServer, tape: SampleTape, samples: number) {
+  await settle(server.persistDir);
   const before = d1Bytes(server.persistDir);
-  let written = 0;
-  let read = 0;
+  const session = "cost";
+  const started = performance.now();
   for (let i = 0; i < samples; i += 60) {
     const res = await fetch(
-      batchRequest(server.url, server.token, "cost", batchJson(tape, "car", i, 60, BASE_MS)),
+      batchRequest(server.url, server.token, session, batchJson(tape, "car", i, 60, BASE_MS)),
     );
     await res.text();
     if (!res.ok) throw new Error(`cost ingest failed: ${res.status}`);
-    written += Number(res.headers.get("x-d1-rows-written") ?? Number.NaN);
-    read += Number(res.headers.get("x-d1-rows-read") ?? Number.NaN);
+    // One second of samples every 100 ms: ten times real time.
+    const wait = started + ((i + 60) / 60) * 100 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
-  // Compaction of the completed laps runs from the objects' alarms a few seconds later.
-  await new Promise((r) => setTimeout(r, 6000));
+  // The lap in progress is written within FLUSH_SECONDS; then the state goes quiet.
+  for (let i = 0; i < 60; i++) {
+    const res = await fetch(`${server.url}/api/v1/sessions/${session}`, {
+      headers: { Authorization: `Bearer ${server.token}` },
+    });
+    const body = (await res.json()) as { queued_samples?: number };
+    if (body.queued_samples === 0) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await settle(server.persistDir);
   const after = d1Bytes(server.persistDir);
   return {
     samples,
-    rowsWrittenPerSample: written / samples,
-    rowsReadPerSample: read / samples,
+    rowsWrittenPerSample: server.historyRowsWritten(session) / samples,
+    rowsStoredPerSample: d1Rows(server.persistDir, session) / samples,
     bytesPerSample: (after - before) / samples,
   };
+}
+
+/** Rows a session holds in the local D1 database: chunks, laps, its row and its drivers'. */
+export function d1Rows(persistDir: string, sessionId: string): number {
+  const db = new DatabaseSync(findD1File(persistDir), { readOnly: true });
+  try {
+    let rows = 0;
+    for (const table of ["chunks", "laps", "sessions", "session_drivers"]) {
+      const row = db
+        .prepare(`SELECT count(*) AS n FROM ${table} WHERE session_id = ?`)
+        .get(sessionId) as { n: number };
+      rows += row.n;
+    }
+    return rows;
+  } finally {
+    db.close();
+  }
 }
 export { recordTape };

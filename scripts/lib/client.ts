@@ -142,9 +142,10 @@ export function createClient(opts: ClientOptions) {
           throw new ClientError(`${reason} (gave up after ${attempts})`, attempt);
         }
       }
-      // Honour Retry-After, spread by up to 10% so cars do not return in lockstep.
+      // Honour Retry-After, spread by up to half again so refused clients do not all return
+      // in the same instant (an overloaded server answers many at once).
       const delayMs =
-        wait === undefined ? backoff(policy, attempt, random) : wait * (1 + 0.1 * random());
+        wait === undefined ? backoff(policy, attempt, random) : wait * (1 + 0.5 * random());
       onRetry?.({ attempt, delayMs, reason });
       await sleep(delayMs);
     }

@@ -13,6 +13,11 @@ export interface CachedRead {
   headers: Record<string, string>;
 }
 
+/** The response for a cached answer. */
+export function respond(read: CachedRead): Response {
+  return new Response(read.body, { headers: read.headers });
+}
+
 /** Bytes of answers one isolate keeps (least recently used go first). */
 const MAX_BYTES = 64 * 1024 * 1024;
 const memory = new Map<string, CachedRead>();
@@ -73,16 +78,18 @@ export function store(etag: string, read: CachedRead, waitUntil: (p: Promise<unk
   waitUntil(shared.put(cacheUrl(etag), response).catch(() => undefined));
 }
 
+const sizeOf = (read: CachedRead) => read.body.byteLength;
+
 function remember(etag: string, read: CachedRead): void {
-  if (read.body.byteLength > MAX_BYTES / 4) return;
+  if (sizeOf(read) > MAX_BYTES / 4) return;
   const old = memory.get(etag);
-  if (old) held -= old.body.byteLength;
+  if (old) held -= sizeOf(old);
   memory.set(etag, read);
-  held += read.body.byteLength;
+  held += sizeOf(read);
   for (const [key, entry] of memory) {
     if (held <= MAX_BYTES) break;
     memory.delete(key);
-    held -= entry.body.byteLength;
+    held -= sizeOf(entry);
   }
 }
 

@@ -1,5 +1,4 @@
-import type { Context } from "hono";
-import { type AppEnv, createRouter } from "../app";
+import { createRouter } from "../app";
 import { limits } from "../config";
 import { createDb } from "../db/client";
 import { idsAt, prepareBatch } from "../domain/ingest";
@@ -17,7 +16,7 @@ import { TelemetryBatch } from "../schemas/telemetry";
 import { findSession, sendIngest, tailRows } from "../session/client";
 import { listSessions, readSessionTelemetry } from "../storage/reads";
 import { CONTENT_TYPES, columnsFor, serialise } from "./format";
-import { type CachedRead, lapEtag, lookup, matches, store } from "./lap-cache";
+import { type CachedRead, lapEtag, lookup, matches, respond, store } from "./lap-cache";
 import { nextLink } from "./links";
 import { refusal } from "./refusal";
 
@@ -120,7 +119,7 @@ export const sessionRoutes = createRouter()
           return c.body(null, 304, { ETag: etag, "Cache-Control": IMMUTABLE_LAP });
         }
         const cached = await lookup(etag);
-        if (cached) return answer(c, cached);
+        if (cached) return respond(cached);
       }
       const page = await readSessionTelemetry(
         createDb(c.env.DB),
@@ -137,21 +136,17 @@ export const sessionRoutes = createRouter()
       };
       const text = serialise(page.rows, q.format, columnsFor(q.fields));
       if (!etag) return c.body(text, 200, headers);
-      const encoded: CachedRead = {
+      const answer: CachedRead = {
         body: new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>,
         headers: { ...headers, ETag: etag },
       };
-      store(etag, encoded, (p) => c.executionCtx.waitUntil(p));
-      return answer(c, encoded);
+      store(etag, answer, (p) => c.executionCtx.waitUntil(p));
+      return respond(answer);
     },
   );
 
 /** Completed laps: the client keeps them, revalidating with If-None-Match (a 304). */
 const IMMUTABLE_LAP = "private, no-cache";
-
-function answer(c: Context<AppEnv>, read: CachedRead) {
-  return c.body(read.body, 200, read.headers);
-}
 
 function notFound(sessionId: string): ApiError {
   return new ApiError("not_found", `Session ${sessionId} not found`);

@@ -8,9 +8,9 @@ import { ApiError } from "../errors";
 import { readIngestBody } from "../middleware/json-body";
 import { parseOrThrow } from "../middleware/validate";
 import { fastSample } from "../schemas/fast";
+import { unpackSamples } from "../schemas/packed";
 import { TelemetrySample } from "../schemas/telemetry";
 import { findSession, sendIngest } from "../session/client";
-import { unpackSamples } from "../session/wire";
 import { findSample, toRecord } from "../storage/reads";
 import { refusal } from "./refusal";
 

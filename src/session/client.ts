@@ -2,10 +2,11 @@ import { limits } from "../config";
 import { createDb } from "../db/client";
 import type { IngestRequest } from "../domain/ingest";
 import { log } from "../log";
+import { unpackSamples } from "../schemas/packed";
 import { type Row, sessionExists } from "../storage/reads";
 import type { Tail } from "./reads";
 import type { IngestOutcome } from "./types";
-import { packRequest, unpackSamples } from "./wire";
+import { packRequest } from "./wire";
 
 /**
  * The one way to a session's Durable Object. Writes address it by name (the first write

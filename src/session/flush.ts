@@ -52,11 +52,11 @@ export class HistoryWriter {
     this.#alarmAt = await this.deps.storage.getAlarm();
   }
 
-  /** After a committed batch: makes sure the alarm writes it in time. */
-  written(lapCompleted: boolean): void {
+  /** After a committed batch: makes sure the alarm writes it in time (soon, when `urgent`). */
+  written(urgent: boolean): void {
     const now = this.deps.now();
     let due = Number.POSITIVE_INFINITY;
-    if (lapCompleted) due = now + LAP_FLUSH_DELAY_MS;
+    if (urgent) due = now + LAP_FLUSH_DELAY_MS;
     for (const d of this.deps.state.drivers.values()) {
       if (d.unflushedSince !== null) due = Math.min(due, d.unflushedSince + this.deps.flushMs);
     }

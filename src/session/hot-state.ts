@@ -18,6 +18,7 @@ export class DriverHot {
   registered: boolean;
   finalThrough: number | null;
   openKey: number | null;
+  updatedAt: number | undefined;
   laps = new Map<number, StoredLap>();
   /** Recent samples in timestamp order. */
   ring: SampleValues[] = [];
@@ -38,6 +39,7 @@ export class DriverHot {
     this.registered = record.registered;
     this.finalThrough = record.finalThrough;
     this.openKey = record.openKey;
+    this.updatedAt = record.updatedAt;
   }
 
   /** A driver seen for the first time. */
@@ -68,6 +70,7 @@ export class DriverHot {
       registered: this.registered,
       finalThrough: this.finalThrough,
       openKey: this.openKey,
+      updatedAt: this.updatedAt,
     };
   }
 

@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import { type LapEvent, LapTracker } from "../domain/laps";
+import type { LapEvent } from "../domain/laps";
 import type { SampleValues } from "../schemas/telemetry";
 import { storedTimestamps } from "../storage/reads";
 import type { DriverHot } from "./hot-state";
@@ -25,8 +25,8 @@ export interface IngestDeps {
   now: () => number;
   /** Creates the object's tables on its first write. */
   create: () => void;
-  /** After a batch is committed: write it behind (sooner when a lap completed). */
-  written: (lapCompleted: boolean) => void;
+  /** After a batch is committed: write it behind (sooner when a lap completed or changed). */
+  written: (urgent: boolean) => void;
   /** Waits (a bounded time) for new drivers' directory rows to reach history. */
   registered: () => Promise<void>;
 }
@@ -94,7 +94,7 @@ export class Ingestor {
       work.push({ hot, fresh: split.fresh });
     }
     const now = this.deps.now();
-    const lapCompleted = this.#commit(req, work, now);
+    const urgent = this.#commit(req, work, now);
     const accepted = req.drivers.reduce((n, d) => n + d.samples.length, 0);
     const outcome: IngestOutcome = {
       ok: true,
@@ -104,7 +104,7 @@ export class Ingestor {
       receivedAt: req.receivedAt,
     };
     idempotency.remember(req, outcome, now);
-    this.deps.written(lapCompleted);
+    this.deps.written(urgent);
     return { outcome, newDrivers: work.some((w) => !w.hot.registered) };
   }
 
@@ -154,10 +154,10 @@ export class Ingestor {
         createdAt: now,
         updatedAt: now,
       };
+      state.store.saveMeta(state.meta);
     }
-    state.meta = { ...state.meta, updatedAt: now };
-    state.store.saveMeta(state.meta);
-    let lapCompleted = false;
+    state.meta.updatedAt = now;
+    let urgent = false;
     for (const { hot, fresh } of work) {
       state.drivers.set(hot.driverId, hot);
       if (fresh.length === 0) {
@@ -165,18 +165,21 @@ export class Ingestor {
         continue;
       }
       state.log.append(hot.driverId, fresh, now);
-      const { tracker, events } = trackLaps(hot, fresh);
+      const events = trackLaps(hot, fresh);
       hot.absorb(fresh, state.windowMs, now);
-      hot.tracker = tracker;
-      this.#applyLaps(hot, fresh, events);
-      lapCompleted ||= events.some((e) => e.type === "completed");
+      hot.updatedAt = now;
+      // A completed lap (or a late sample of one) goes to history soon: it is final.
+      urgent = this.#applyLaps(hot, fresh, events) || urgent;
       state.saveDriver(hot);
       live.publish(hot, fresh, events); // never awaits
     }
-    return lapCompleted;
+    return urgent;
   }
 
-  /** Lap events into the lap table; a completed lap whose samples changed gets a new version. */
+  /**
+   * Lap events into the lap table; a completed lap whose samples changed gets a new version.
+   * True when a lap completed or a completed lap changed.
+   */
   #applyLaps(hot: DriverHot, fresh: readonly SampleValues[], events: readonly LapEvent[]) {
     const { store } = this.deps.state;
     const changed = new Set<number>();
@@ -199,6 +202,7 @@ export class Ingestor {
       hot.laps.set(e.lap.lap, next);
       store.saveLap(next);
     }
+    return changed.size > 0 || events.some((e) => e.type === "completed");
   }
 }
 
@@ -267,12 +271,14 @@ export function classify(samples: readonly SampleValues[], hot: DriverHot) {
   return { fresh, unsure, duplicates };
 }
 
-/** Feeds the samples newer than the driver's last timestamp to a copy of its lap tracker. */
-function trackLaps(hot: DriverHot, samples: readonly SampleValues[]) {
-  const tracker = new LapTracker(hot.tracker.state());
+/**
+ * Feeds the samples newer than the driver's last timestamp to its lap tracker (called before
+ * they are absorbed; nothing after this point can fail, so the tracker is changed in place).
+ */
+function trackLaps(hot: DriverHot, samples: readonly SampleValues[]): LapEvent[] {
   const events: LapEvent[] = [];
   for (const s of samples) {
-    if (hot.lastTs === null || s.ts > hot.lastTs) events.push(...tracker.push(s));
+    if (hot.lastTs === null || s.ts > hot.lastTs) events.push(...hot.tracker.push(s));
   }
-  return { tracker, events };
+  return events;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { LapEvent } from "../domain/laps";
+import { short32 } from "../schemas/float32";
 import {
   CHANNEL_KINDS,
   CHANNEL_NAMES,
@@ -509,13 +510,4 @@ function columns(
 
 function slot(ts: number, period: number): number {
   return Math.floor(ts / period);
-}
-
-/** The shortest decimal that reads back as the same float32 (`Math.fround`): compact JSON. */
-export function short32(v: number): number {
-  for (let digits = 6; digits < 9; digits++) {
-    const r = Number(v.toPrecision(digits));
-    if (Math.fround(r) === v) return r;
-  }
-  return Number(v.toPrecision(9));
 }

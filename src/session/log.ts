@@ -1,11 +1,13 @@
+import { packSamples, unpackSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 import { lapRange } from "../storage/chunk";
-import { decodeChunk, encodeChunk } from "../storage/codec";
 
 /**
  * The session's durable log (DESIGN §1, §4): every accepted batch is one row of its driver's
- * new samples, encoded as a chunk frame, committed in the object's SQLite storage before the
- * request is acknowledged. The log holds every sample that history does not hold as final: the
+ * new samples, committed in the object's SQLite storage before the request is acknowledged.
+ * Rows hold the samples packed as float64 rows (`wire.ts`): nothing to compress on the
+ * acknowledgement's path, nothing to inflate to read them; the log is short-lived, and history
+ * gets the compact encoding. The log holds every sample that history does not hold as final: the
  * batches not yet flushed, and the open part of each driver's lap in progress, which a flush
  * writes to history but keeps here until its lap completes. A flush replaces the rows it wrote
  * by one row of that open part.
@@ -39,6 +41,16 @@ export class SessionLog {
    * flush has just written to history.
    */
   append(driverId: string, samples: readonly SampleValues[], createdAt: number, flushed = false) {
+    // A row stays well under the storage's 2 MB row limit: at most ROW_SAMPLES samples each.
+    if (samples.length <= ROW_SAMPLES) this.#row(driverId, samples, createdAt, flushed);
+    else {
+      for (let i = 0; i < samples.length; i += ROW_SAMPLES) {
+        this.#row(driverId, samples.slice(i, i + ROW_SAMPLES), createdAt, flushed);
+      }
+    }
+  }
+
+  #row(driverId: string, samples: readonly SampleValues[], createdAt: number, flushed: boolean) {
     const first = samples[0] as SampleValues;
     const last = samples[samples.length - 1] as SampleValues;
     const laps = lapRange(samples);
@@ -50,7 +62,7 @@ export class SessionLog {
       laps.first,
       laps.last,
       samples.length,
-      encodeChunk(samples),
+      new Uint8Array(packSamples(samples).buffer),
       createdAt,
       flushed ? 1 : 0,
     );
@@ -67,7 +79,7 @@ export class SessionLog {
     const ingestedAt = new Map<number, number>();
     const samples: SampleValues[] = [];
     for (const row of rows) {
-      for (const s of decodeChunk(new Uint8Array(row.data))) {
+      for (const s of unpack(row.data)) {
         samples.push(s);
         ingestedAt.set(s.ts, row.created_at);
       }
@@ -159,7 +171,7 @@ export class SessionLog {
       .toArray();
     let removed = 0;
     for (const row of rows) {
-      const kept = decodeChunk(new Uint8Array(row.data), { lower: before });
+      const kept = unpack(row.data).filter((s) => s.ts >= before);
       removed += row.sample_count - kept.length;
       this.#sql.exec("DELETE FROM log WHERE seq = ?", row.seq);
       if (kept.length > 0) this.append(driverId, kept, row.created_at, row.flushed === 1);
@@ -198,8 +210,17 @@ export class SessionLog {
   }
 }
 
+/** Samples per log row (a row of float64 samples takes 184 bytes a sample). */
+const ROW_SAMPLES = 5000;
+
+function unpack(data: ArrayBuffer): SampleValues[] {
+  return unpackSamples(new Float64Array(data));
+}
+
 function decodeRows(rows: LogRow[], window: { lower?: number; upper?: number } = {}) {
-  const samples = rows.flatMap((r) => decodeChunk(new Uint8Array(r.data), window));
+  const lower = window.lower ?? Number.NEGATIVE_INFINITY;
+  const upper = window.upper ?? Number.POSITIVE_INFINITY;
+  const samples = rows.flatMap((r) => unpack(r.data).filter((s) => s.ts >= lower && s.ts <= upper));
   samples.sort((a, b) => a.ts - b.ts);
   return samples;
 }

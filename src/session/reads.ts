@@ -1,9 +1,9 @@
 import type { Position } from "../domain/cursor";
+import { packSamples } from "../schemas/packed";
 import { formatTimestamp, type SampleValues } from "../schemas/telemetry";
 import { type Row, type SessionRecordMeta, selectPage } from "../storage/reads";
 import type { SessionState } from "./state";
 import type { LapView, SessionSummary } from "./types";
-import { packSamples } from "./wire";
 
 /**
  * Session-scoped reads (DESIGN §4): the object answers summaries and lap tables from its hot

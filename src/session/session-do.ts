@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { flushMs, limits } from "../config";
 import { createDb, type Db } from "../db/client";
-import { log } from "../log";
+import { log, setLogLevel } from "../log";
 import { HistoryWriter } from "./flush";
 import { Idempotency } from "./idempotency";
 import { Ingestor } from "./ingest";
@@ -36,6 +36,7 @@ export class SessionDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    setLogLevel(env.LOG_LEVEL);
     this.db = createDb(env.DB);
     const windowMs = limits(env).hotWindowMs;
     const store = new SessionStore(ctx.storage);
@@ -57,7 +58,7 @@ export class SessionDO extends DurableObject<Env> {
       db,
       now,
       create: () => store.create(),
-      written: (lapCompleted) => this.history.written(lapCompleted),
+      written: (urgent) => this.history.written(urgent),
       registered: () => this.history.registered(),
     });
     this.#retention = new Retention(this.state, this.history, db, now, () => this.#forget());

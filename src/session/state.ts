@@ -42,6 +42,11 @@ export class SessionState {
       hot.unflushedSince = pending?.oldest ?? null;
       this.refillRing(hot);
       this.drivers.set(hot.driverId, hot);
+      // The metadata is saved when the session starts; its last write time lives with each
+      // driver's record, which every batch rewrites anyway.
+      if (this.meta && hot.updatedAt !== undefined && hot.updatedAt > this.meta.updatedAt) {
+        this.meta = { ...this.meta, updatedAt: hot.updatedAt };
+      }
     }
   }
 

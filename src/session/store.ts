@@ -28,6 +28,8 @@ export interface DriverRecord {
   finalThrough: number | null;
   /** First timestamp of the history row holding the open part (the lap in progress), if any. */
   openKey: number | null;
+  /** When the driver's latest batch arrived (the session's `updated_at` is the newest). */
+  updatedAt?: number;
 }
 
 /** A lap of the lap table, with what the cache and the flush need. */

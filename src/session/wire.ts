@@ -1,14 +1,11 @@
-import { CHANNEL_NAMES, type SampleValues } from "../schemas/telemetry";
+import { packSamples, unpackSamples } from "../schemas/packed";
 import type { IngestRequest } from "./types";
 
 /**
  * How an ingest request crosses the RPC boundary to its session object. Structured cloning of
  * 60 sample objects writes every key of every object and cost as much as validating them; one
- * Float64Array per driver (samples row after row, `ts` then CHANNEL_NAMES, NaN for null — no
- * valid value is NaN) is copied in one piece. Float64 holds every stored value exactly.
+ * Float64Array per driver (schemas/packed.ts) is copied in one piece.
  */
-
-const WIDTH = 1 + CHANNEL_NAMES.length;
 
 /** An IngestRequest with each driver's samples packed. */
 export type WireIngestRequest = Omit<IngestRequest, "drivers"> & {
@@ -27,78 +24,4 @@ export function unpackRequest(wire: WireIngestRequest): IngestRequest {
     ...wire,
     drivers: wire.drivers.map((d) => ({ ...d, samples: unpackSamples(d.samples) })),
   };
-}
-
-// Both directions name every field (the order below is the packed row's): a loop over the
-// field names made each access a megamorphic keyed lookup and took 4x as long. A new channel
-// must be added to both: the compiler holds `unpackSamples` to every field of SampleValues, and
-// the round-trip test (test/session/wire.test.ts) holds `packSamples` to it.
-
-const nan = (v: number | null) => (v === null ? Number.NaN : v);
-const orNull = (v: number) => (Number.isNaN(v) ? null : v);
-
-export function packSamples(samples: readonly SampleValues[]): Float64Array {
-  const packed = new Float64Array(samples.length * WIDTH);
-  for (let i = 0, o = 0; i < samples.length; i++, o += WIDTH) {
-    const s = samples[i] as SampleValues;
-    packed[o] = s.ts;
-    packed[o + 1] = s.speed;
-    packed[o + 2] = s.rpm;
-    packed[o + 3] = s.gear;
-    packed[o + 4] = s.current_lap;
-    packed[o + 5] = nan(s.last_lap_time);
-    packed[o + 6] = nan(s.best_lap_time);
-    packed[o + 7] = s.fuel_level;
-    packed[o + 8] = s.throttle_position;
-    packed[o + 9] = s.brake_position;
-    packed[o + 10] = s.clutch_position;
-    packed[o + 11] = s.steering_angle;
-    packed[o + 12] = s.tire_temps_fl;
-    packed[o + 13] = s.tire_temps_fr;
-    packed[o + 14] = s.tire_temps_rl;
-    packed[o + 15] = s.tire_temps_rr;
-    packed[o + 16] = s.lateral_g;
-    packed[o + 17] = s.longitudinal_g;
-    packed[o + 18] = s.vertical_g;
-    packed[o + 19] = s.track_position;
-    packed[o + 20] = s.position_x;
-    packed[o + 21] = s.position_y;
-    packed[o + 22] = s.position_z;
-  }
-  return packed;
-}
-
-export function unpackSamples(packed: Float64Array): SampleValues[] {
-  if (packed.length % WIDTH !== 0) {
-    throw new TypeError(`Packed samples of length ${packed.length} are not rows of ${WIDTH}`);
-  }
-  const rows = new Array<SampleValues>(packed.length / WIDTH);
-  for (let i = 0, o = 0; i < rows.length; i++, o += WIDTH) {
-    rows[i] = {
-      ts: packed[o + 0] as number,
-      speed: packed[o + 1] as number,
-      rpm: packed[o + 2] as number,
-      gear: packed[o + 3] as number,
-      current_lap: packed[o + 4] as number,
-      last_lap_time: orNull(packed[o + 5] as number),
-      best_lap_time: orNull(packed[o + 6] as number),
-      fuel_level: packed[o + 7] as number,
-      throttle_position: packed[o + 8] as number,
-      brake_position: packed[o + 9] as number,
-      clutch_position: packed[o + 10] as number,
-      steering_angle: packed[o + 11] as number,
-      tire_temps_fl: packed[o + 12] as number,
-      tire_temps_fr: packed[o + 13] as number,
-      tire_temps_rl: packed[o + 14] as number,
-      tire_temps_rr: packed[o + 15] as number,
-      lateral_g: packed[o + 16] as number,
-      longitudinal_g: packed[o + 17] as number,
-      vertical_g: packed[o + 18] as number,
-      track_position: packed[o + 19] as number,
-      position_x: packed[o + 20] as number,
-      position_y: packed[o + 21] as number,
-      position_z: packed[o + 22] as number,
-    };
-  }
-  return rows;
 }

@@ -28,10 +28,13 @@ export interface Run {
   data: Uint8Array;
 }
 
-/** A run of samples encoded as one frame, halved until each part fits CHUNK_MAX_BYTES. */
+/**
+ * A run of samples encoded as one frame, halved until each part fits CHUNK_MAX_BYTES. History
+ * is written behind, off the acknowledgement's path, so it is compressed as hard as DEFLATE can.
+ */
 export function encodeRuns(samples: readonly SampleValues[]): Run[] {
   if (samples.length === 0) return [];
-  const data = encodeChunk(samples);
+  const data = encodeChunk(samples, "small");
   if (data.byteLength > CHUNK_MAX_BYTES && samples.length > 1) {
     const half = Math.ceil(samples.length / 2);
     return [...encodeRuns(samples.slice(0, half)), ...encodeRuns(samples.slice(half))];

@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { cars, chunks, sessionDrivers, sessions, tracks } from "../db/schema";
 import { encodeCursor, type Position } from "../domain/cursor";
 import { sampleId } from "../domain/sample-id";
+import { short32 } from "../schemas/float32";
 import type { SessionListItem } from "../schemas/responses";
 import { formatTimestamp, type SampleValues, type TelemetryRecord } from "../schemas/telemetry";
 import { CHUNK_MAX_SPAN_MS, type SeriesKey } from "./chunk";
@@ -23,7 +24,10 @@ export interface RecordMeta {
   carName: string;
 }
 
-/** Builds the wire record of a stored sample (one object literal: one hidden class). */
+/**
+ * Builds the wire record of a stored sample (one object literal: one hidden class), channel
+ * values as the shortest decimals of their float32 (`float32.ts`).
+ */
 export function toRecord(s: SampleValues, m: RecordMeta): TelemetryRecord {
   return {
     id: sampleId(m.sessionId, m.driverId, s.ts),
@@ -33,28 +37,28 @@ export function toRecord(s: SampleValues, m: RecordMeta): TelemetryRecord {
     track_name: m.trackName,
     car_name: m.carName,
     timestamp: formatTimestamp(s.ts),
-    speed: s.speed,
-    rpm: s.rpm,
+    speed: short32(s.speed),
+    rpm: short32(s.rpm),
     gear: s.gear,
     current_lap: s.current_lap,
-    last_lap_time: s.last_lap_time,
-    best_lap_time: s.best_lap_time,
-    fuel_level: s.fuel_level,
-    throttle_position: s.throttle_position,
-    brake_position: s.brake_position,
-    clutch_position: s.clutch_position,
-    steering_angle: s.steering_angle,
-    tire_temps_fl: s.tire_temps_fl,
-    tire_temps_fr: s.tire_temps_fr,
-    tire_temps_rl: s.tire_temps_rl,
-    tire_temps_rr: s.tire_temps_rr,
-    lateral_g: s.lateral_g,
-    longitudinal_g: s.longitudinal_g,
-    vertical_g: s.vertical_g,
-    track_position: s.track_position,
-    position_x: s.position_x,
-    position_y: s.position_y,
-    position_z: s.position_z,
+    last_lap_time: s.last_lap_time === null ? null : short32(s.last_lap_time),
+    best_lap_time: s.best_lap_time === null ? null : short32(s.best_lap_time),
+    fuel_level: short32(s.fuel_level),
+    throttle_position: short32(s.throttle_position),
+    brake_position: short32(s.brake_position),
+    clutch_position: short32(s.clutch_position),
+    steering_angle: short32(s.steering_angle),
+    tire_temps_fl: short32(s.tire_temps_fl),
+    tire_temps_fr: short32(s.tire_temps_fr),
+    tire_temps_rl: short32(s.tire_temps_rl),
+    tire_temps_rr: short32(s.tire_temps_rr),
+    lateral_g: short32(s.lateral_g),
+    longitudinal_g: short32(s.longitudinal_g),
+    vertical_g: short32(s.vertical_g),
+    track_position: short32(s.track_position),
+    position_x: short32(s.position_x),
+    position_y: short32(s.position_y),
+    position_z: short32(s.position_z),
   };
 }
 

@@ -166,7 +166,9 @@ describe.skipIf(!hasBrowser)("dashboard in headless Chromium", () => {
     const pointsBefore = await attr(page, "#speed-chart", "data-points");
 
     // The rest of the session, a little faster than real time x20, while the page watches.
-    const streaming = stream(sims, Number.POSITIVE_INFINITY, 20);
+    // Paced so the session is still live when the phone below opens it (ingest answers in a few
+    // milliseconds: unpaced, the whole session would be in before the phone's page loads).
+    const streaming = stream(sims, Number.POSITIVE_INFINITY, 60);
     await until(
       "the live speed chart to grow",
       async () => (await attr(page, "#speed-chart", "data-points")) > pointsBefore + 200,

@@ -16,7 +16,15 @@ export interface DevServer {
   persistDir: string;
   tokens: Record<string, string>;
   log: () => string;
+  /** Stops the server (SIGTERM) and removes its state. */
   stop: () => Promise<void>;
+  /** Kills the whole server at once (SIGKILL), keeping its state for a restart. */
+  kill: () => Promise<void>;
+}
+
+export interface DevServerOptions {
+  /** Start on this state (a restart) instead of a fresh folder. */
+  persistDir?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -45,10 +53,16 @@ export async function until(
   }
 }
 
-/** Starts `pnpm dev` with these secrets (and vars) and waits for /api/v1/health. */
-export async function startDevServer(secrets: Record<string, string>): Promise<DevServer> {
+/**
+ * Starts `pnpm dev` with these secrets (and vars: the env file overrides wrangler.toml's, as
+ * .dev.vars does) and waits for /api/v1/health.
+ */
+export async function startDevServer(
+  secrets: Record<string, string>,
+  options: DevServerOptions = {},
+): Promise<DevServer> {
   const dir = mkdtempSync(join(tmpdir(), "rustegrate-dev-"));
-  const persistDir = join(dir, "state");
+  const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "rustegrate-state-"));
   const envFile = join(dir, "dev.vars");
   writeFileSync(
     envFile,
@@ -105,6 +119,19 @@ export async function startDevServer(secrets: Record<string, string>): Promise<D
       clearTimeout(killer);
     }
     rmSync(dir, { recursive: true, force: true });
+    rmSync(persistDir, { recursive: true, force: true });
+  };
+  const kill = async () => {
+    const pid = server.pid;
+    if (pid === undefined || server.exitCode !== null) return;
+    const exited = new Promise((r) => server.once("exit", r));
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -121,5 +148,5 @@ export async function startDevServer(secrets: Record<string, string>): Promise<D
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { base, persistDir, tokens: secrets, log: () => log, stop };
+  return { base, persistDir, tokens: secrets, log: () => log, stop, kill };
 }

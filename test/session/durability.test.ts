@@ -202,6 +202,22 @@ describe("write-behind to history", () => {
     expect(rows?.n).toBe(1);
   });
 
+  it("shows acknowledged samples in cross-session reads once the flush due within FLUSH_SECONDS ran", async () => {
+    const sessionId = uniqueId("s");
+    const driver = uniqueId("driver");
+    expect((await send(sessionId, series(T0, 90), driver)).status).toBe(201);
+    // The directory knows the session at once; its samples reach history behind.
+    const listed = await getJson<Json[]>(`/api/v1/sessions?driver_id=${driver}`);
+    expect(listed.body.map((s) => s.session_id)).toEqual([sessionId]);
+    expect((await getJson<Json[]>(`/api/v1/drivers/${driver}/telemetry`)).body).toEqual([]);
+    expect(await flush(sessionId)).toBe(true);
+    expect(
+      (await getJson<Json[]>(`/api/v1/drivers/${driver}/telemetry?limit=1000`)).body,
+    ).toHaveLength(90);
+    const after = await getJson<Json[]>(`/api/v1/sessions?driver_id=${driver}`);
+    expect(after.body[0]).toMatchObject({ session_id: sessionId, sample_count: 90 });
+  });
+
   it("stores no duplicate when a flush committed but its answer was lost", async () => {
     const sessionId = uniqueId("s");
     const samples = series(T0, 240, 60, (i) => ({ current_lap: i < 180 ? 1 : 2 }));

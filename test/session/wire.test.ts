@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { packSamples, unpackSamples } from "../../src/schemas/packed";
 import { CHANNEL_KINDS, CHANNEL_NAMES, type SampleValues } from "../../src/schemas/telemetry";
-import { packSamples, unpackSamples } from "../../src/session/wire";
 
 const value = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),

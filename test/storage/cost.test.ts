@@ -8,8 +8,9 @@ import type { SessionDO } from "../../src/session/session-do";
 import { batchBody, channels, post, uniqueId } from "../helpers/api";
 import { countingD1 } from "../helpers/faults";
 
-// DESIGN §7: at 60 Hz with one-second batches, at most 0.1 D1 rows written and 64 bytes stored
-// per sample. Ten minutes of one car, with smooth channels and sensor noise.
+// DESIGN §7: at 60 Hz with one-second batches, at most 0.005 D1 rows written per sample. Ten
+// minutes of one car, with smooth channels and full-width random noise in eleven of them (harder
+// to compress than real telemetry: `pnpm bench` measures the 24-bytes target on simulated laps).
 const HZ = 60;
 const SECONDS = 600;
 const LAP_S = 90;
@@ -46,7 +47,7 @@ function signal(i: number, seed: number): BatchSampleInput {
 }
 
 describe("storage cost", () => {
-  it("writes at most 0.1 D1 rows and stores at most 64 bytes per sample at 60 Hz in 1 s batches", async () => {
+  it("writes at most 0.005 D1 rows and stores at most 32 bytes per sample at 60 Hz in 1 s batches", async () => {
     const sessionId = uniqueId("cost");
     const stub = sessionStub(env, sessionId);
     const { db, counters } = countingD1(env.DB);
@@ -63,7 +64,7 @@ describe("storage cost", () => {
       expect(res.status).toBe(201);
     }
     while (await runDurableObjectAlarm(stub)) {
-      // compaction of every completed lap
+      // the flushes the object scheduled: every completed lap, and the lap in progress
     }
     const perSampleRows = counters.rowsWritten / samples.length;
     const stored = await env.DB.prepare(
@@ -83,7 +84,7 @@ describe("storage cost", () => {
         chunks: stored?.chunks,
       }),
     );
-    expect(perSampleRows).toBeLessThanOrEqual(0.1);
-    expect(perSampleBytes).toBeLessThanOrEqual(64);
+    expect(perSampleRows).toBeLessThanOrEqual(0.005);
+    expect(perSampleBytes).toBeLessThanOrEqual(32);
   }, 120_000);
 });

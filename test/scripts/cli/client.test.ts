@@ -87,7 +87,7 @@ describe("the ingest client", () => {
     );
   });
 
-  it("waits as long as a 429's Retry-After says", async () => {
+  it("waits as long as a 429's Retry-After says, plus jitter of up to half again", async () => {
     const wire = scripted(
       reply(429, { error: "slow down", code: "rate_limited" }, { "Retry-After": "10" }),
       reply(201, ACK),
@@ -96,7 +96,19 @@ describe("the ingest client", () => {
     await c.postBatch("s", BATCH);
     expect(delays).toHaveLength(1);
     expect(delays[0]).toBeGreaterThanOrEqual(10_000);
-    expect(delays[0]).toBeLessThanOrEqual(11_000);
+    expect(delays[0]).toBeLessThanOrEqual(15_000);
+  });
+
+  it("waits out a 503's Retry-After (an overloaded server) the same way", async () => {
+    const wire = scripted(
+      reply(503, { error: "busy", code: "unavailable" }, { "Retry-After": "1" }),
+      reply(201, ACK),
+    );
+    const { c, delays } = client(wire.fetch);
+    await c.postBatch("s", BATCH);
+    expect(delays).toHaveLength(1);
+    expect(delays[0]).toBeGreaterThanOrEqual(1000);
+    expect(delays[0]).toBeLessThanOrEqual(1500);
   });
 
   it("reads Retry-After as seconds or an HTTP date", () => {
