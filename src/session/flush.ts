@@ -47,20 +47,31 @@ export class HistoryWriter {
 
   constructor(readonly deps: FlushDeps) {}
 
-  /** Loads the alarm time (after a restart). */
+  /** After a restart: the alarm as stored, and one for whatever the log still holds. */
   async restore(): Promise<void> {
     this.#alarmAt = await this.deps.storage.getAlarm();
+    for (const hot of this.deps.state.drivers.values()) this.#due(hot, false);
   }
 
-  /** After a committed batch: makes sure the alarm writes it in time (soon, when `urgent`). */
-  written(urgent: boolean): void {
+  /**
+   * After a committed batch of a driver: its flush is due at the latest FLUSH_SECONDS after its
+   * oldest unwritten sample, or in a second when `urgent` (a lap completed, or a completed lap
+   * changed). Each driver has its own due time: one driver's lap does not make the object
+   * rewrite every other driver's lap in progress.
+   */
+  written(hot: DriverHot, urgent: boolean): void {
+    this.#due(hot, urgent);
+  }
+
+  #due(hot: DriverHot, urgent: boolean): void {
     const now = this.deps.now();
-    let due = Number.POSITIVE_INFINITY;
-    if (urgent) due = now + LAP_FLUSH_DELAY_MS;
-    for (const d of this.deps.state.drivers.values()) {
-      if (d.unflushedSince !== null) due = Math.min(due, d.unflushedSince + this.deps.flushMs);
-    }
-    if (due !== Number.POSITIVE_INFINITY) this.#alarm(Math.max(due, now));
+    let due = hot.flushDue ?? Number.POSITIVE_INFINITY;
+    if (urgent) due = Math.min(due, now + LAP_FLUSH_DELAY_MS);
+    if (hot.unflushedSince !== null) due = Math.min(due, hot.unflushedSince + this.deps.flushMs);
+    if ([...hot.laps.values()].some(dirty)) due = Math.min(due, now + LAP_FLUSH_DELAY_MS);
+    if (due === Number.POSITIVE_INFINITY) return;
+    hot.flushDue = due;
+    this.#alarm(Math.max(due, now));
   }
 
   #alarm(at: number): void {
@@ -69,13 +80,16 @@ export class HistoryWriter {
     void this.deps.storage.setAlarm(at);
   }
 
-  /** The alarm fired: write everything pending; on failure, try again later. */
+  /** The alarm fired: write the drivers whose flush is due; on failure, try again later. */
   async alarm(): Promise<void> {
+    // The alarm stands for the time it was set for (a test may run it early); due a little
+    // later counts as due then: one alarm, not two close together.
+    const at = Math.max(this.deps.now(), this.#alarmAt ?? 0) + 250;
     this.#alarmAt = null;
+    const isDue = (hot: DriverHot) => (hot.flushDue ?? Number.POSITIVE_INFINITY) <= at;
     try {
-      await this.flush();
+      await this.#run(isDue);
       this.#retries = 0;
-      this.written(false);
     } catch (err) {
       const delay = backoff(++this.#retries);
       log.warn("history write failed", {
@@ -83,24 +97,35 @@ export class HistoryWriter {
         retry_in_ms: delay,
         error: (err as Error).message,
       });
-      this.#alarm(this.deps.now() + delay);
+      // Whatever was due and is not written yet is due again at the retry.
+      const retryAt = this.deps.now() + delay;
+      for (const hot of this.deps.state.drivers.values()) {
+        if (isDue(hot)) hot.flushDue = retryAt;
+      }
+      this.#alarm(retryAt);
+      return;
     }
+    for (const hot of this.deps.state.drivers.values()) this.#due(hot, false);
   }
 
   /** Writes every driver's pending samples and laps (one flush at a time); throws on failure. */
   flush(): Promise<FlushReport> {
-    if (this.#running) return this.#running.then(() => this.flush());
-    const run = this.#flushAll();
+    return this.#run(() => true);
+  }
+
+  #run(due: (hot: DriverHot) => boolean): Promise<FlushReport> {
+    if (this.#running) return this.#running.then(() => this.#run(due));
+    const run = this.#flushAll(due);
     this.#running = run;
     return run.finally(() => {
       this.#running = null;
     });
   }
 
-  async #flushAll(): Promise<FlushReport> {
+  async #flushAll(due: (hot: DriverHot) => boolean): Promise<FlushReport> {
     const report: FlushReport = { drivers: 0, samples: 0, rowsWritten: 0 };
     for (const hot of [...this.deps.state.drivers.values()]) {
-      if (!pending(hot)) continue;
+      if (!pending(hot) || !due(hot)) continue;
       const done = await this.#flushDriver(hot);
       report.drivers++;
       report.samples += done.samples;
@@ -115,6 +140,7 @@ export class HistoryWriter {
     const meta = state.meta;
     if (!meta) return { samples: 0, rowsWritten: 0 };
     const key = { sessionId: meta.sessionId, driverId: hot.driverId };
+    const started = performance.now();
     // What is read here is what the batch writes: taken together, before any await.
     const logged = state.log.samples(hot.driverId);
     const pendingSamples = hot.unflushed;
@@ -136,6 +162,7 @@ export class HistoryWriter {
       ...laps.map((l) => upsertLap(db(), key, l.stored.lap, now())),
       upsertSession(db(), meta, state.totals()),
     ];
+    const planned = performance.now();
     const results = await runBatch(db(), statements);
     const rowsWritten = results.reduce((n, r) => n + (r.meta?.rows_written ?? 0), 0);
     this.rowsWritten += rowsWritten;
@@ -146,6 +173,7 @@ export class HistoryWriter {
     hot.openKey = plan.openKey;
     hot.registered = true;
     hot.unflushed = Math.max(0, hot.unflushed - pendingSamples);
+    hot.flushDue = null;
     hot.unflushedSince =
       hot.unflushed > 0 ? (state.log.unflushed().get(hot.driverId)?.oldest ?? now()) : null;
     for (const { stored, rev } of laps) {
@@ -161,6 +189,8 @@ export class HistoryWriter {
       open_samples: plan.open.length,
       laps: laps.length,
       rows_written: rowsWritten,
+      plan_ms: Math.round(planned - started),
+      write_ms: Math.round(performance.now() - planned),
     });
     return { samples: pendingSamples, rowsWritten };
   }

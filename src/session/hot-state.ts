@@ -28,6 +28,8 @@ export class DriverHot {
   unflushed = 0;
   /** When the oldest of them arrived (ingestion time), or null. */
   unflushedSince: number | null = null;
+  /** When this driver's next flush is due (in memory: derived again after a restart). */
+  flushDue: number | null = null;
 
   constructor(record: DriverRecord) {
     this.driverId = record.driverId;

@@ -25,8 +25,8 @@ export interface IngestDeps {
   now: () => number;
   /** Creates the object's tables on its first write. */
   create: () => void;
-  /** After a batch is committed: write it behind (sooner when a lap completed or changed). */
-  written: (urgent: boolean) => void;
+  /** After a driver's batch is committed: write it behind (sooner when a lap completed or changed). */
+  written: (hot: DriverHot, urgent: boolean) => void;
   /** Waits (a bounded time) for new drivers' directory rows to reach history. */
   registered: () => Promise<void>;
 }
@@ -94,7 +94,7 @@ export class Ingestor {
       work.push({ hot, fresh: split.fresh });
     }
     const now = this.deps.now();
-    const urgent = this.#commit(req, work, now);
+    this.#commit(req, work, now);
     const accepted = req.drivers.reduce((n, d) => n + d.samples.length, 0);
     const outcome: IngestOutcome = {
       ok: true,
@@ -104,7 +104,6 @@ export class Ingestor {
       receivedAt: req.receivedAt,
     };
     idempotency.remember(req, outcome, now);
-    this.deps.written(urgent);
     return { outcome, newDrivers: work.some((w) => !w.hot.registered) };
   }
 
@@ -142,7 +141,7 @@ export class Ingestor {
     return unsure.filter((s) => !inLog.has(s.ts) && !inHistory.has(s.ts));
   }
 
-  /** Commits the new samples: log rows, records, lap table; then tells live subscribers. */
+  /** Commits the new samples: log rows, records, lap table; schedules history; tells live. */
   #commit(req: IngestRequest, work: { hot: DriverHot; fresh: SampleValues[] }[], now: number) {
     const { state, live } = this.deps;
     if (!state.meta) {
@@ -157,7 +156,6 @@ export class Ingestor {
       state.store.saveMeta(state.meta);
     }
     state.meta.updatedAt = now;
-    let urgent = false;
     for (const { hot, fresh } of work) {
       state.drivers.set(hot.driverId, hot);
       if (fresh.length === 0) {
@@ -169,11 +167,11 @@ export class Ingestor {
       hot.absorb(fresh, state.windowMs, now);
       hot.updatedAt = now;
       // A completed lap (or a late sample of one) goes to history soon: it is final.
-      urgent = this.#applyLaps(hot, fresh, events) || urgent;
+      const urgent = this.#applyLaps(hot, fresh, events);
       state.saveDriver(hot);
+      this.deps.written(hot, urgent);
       live.publish(hot, fresh, events); // never awaits
     }
-    return urgent;
   }
 
   /**

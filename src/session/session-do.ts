@@ -58,7 +58,7 @@ export class SessionDO extends DurableObject<Env> {
       db,
       now,
       create: () => store.create(),
-      written: (urgent) => this.history.written(urgent),
+      written: (hot, urgent) => this.history.written(hot, urgent),
       registered: () => this.history.registered(),
     });
     this.#retention = new Retention(this.state, this.history, db, now, () => this.#forget());
@@ -173,6 +173,7 @@ export class SessionDO extends DurableObject<Env> {
     try {
       await migrateFromV1(this.state, this.ctx.storage, this.db);
       this.state.restore();
+      await this.history.restore();
       this.#upgrade = null;
     } catch (err) {
       log.warn("session object upgrade failed; retried on the next request", {

@@ -202,6 +202,29 @@ describe("write-behind to history", () => {
     expect(rows?.n).toBe(1);
   });
 
+  it("writes a driver's completed lap at once without rewriting other drivers' laps in progress", async () => {
+    const sessionId = uniqueId("s");
+    const written = async (driver: string) =>
+      (
+        await env.DB.prepare(
+          "SELECT coalesce(sum(sample_count), 0) AS n FROM chunks WHERE session_id = ? AND driver_id = ?",
+        )
+          .bind(sessionId, driver)
+          .first<{ n: number }>()
+      )?.n ?? 0;
+    expect((await send(sessionId, series(T0, 120), "steady")).status).toBe(201);
+    const crossing = series(T0, 240, 60, (i) => ({ current_lap: i < 180 ? 1 : 2 }));
+    expect((await send(sessionId, crossing, "crossing")).status).toBe(201);
+    // The first alarm is the completed lap's: only that driver is written.
+    expect(await flush(sessionId)).toBe(true);
+    expect(await written("crossing")).toBe(240);
+    expect(await written("steady")).toBe(0);
+    // The other driver's lap in progress follows within FLUSH_SECONDS, from its own alarm.
+    expect(await flush(sessionId)).toBe(true);
+    expect(await written("steady")).toBe(120);
+    expect(await written("crossing")).toBe(240);
+  });
+
   it("shows acknowledged samples in cross-session reads once the flush due within FLUSH_SECONDS ran", async () => {
     const sessionId = uniqueId("s");
     const driver = uniqueId("driver");
