@@ -18,84 +18,144 @@ export function limitKey(c: Context<AppEnv>, role: Role | undefined): string {
 
 /** What this isolate knows of one key. */
 interface KeyState {
-  /** A call to the binding for this key is in flight. */
-  asking: boolean;
-  /** Requests let through meanwhile, not yet counted by the binding. */
-  uncounted: number;
-  /** The binding's latest verdict. */
+  /** The binding's latest verdict, and when it came. */
   allowed: boolean;
+  at: number;
+  /** A call to the binding for this key is in flight, or one is scheduled. */
+  asking: boolean;
+  /** Requests answered from the verdict, not yet counted by the binding. */
+  uncounted: number;
 }
 
+export interface LimiterOptions {
+  /** How long a verdict answers further requests of its key (default 250 ms). */
+  reuseMs?: number;
+  now?: () => number;
+  wait?: (ms: number) => Promise<void>;
+}
+
+/** Keys kept before those not heard of for a limiter period are dropped. */
+const MAX_KEYS = 1024;
+const PERIOD_MS = RETRY_AFTER_S * 1000;
+
 /**
- * One limiter binding as this isolate uses it. At most one call per key is in flight: a request
- * that arrives meanwhile gets the binding's latest verdict for its key at once, and is counted
- * by the next call (the binding's `delta`), which the request that made the call sends before it
- * returns. The counter moves by exactly the number of requests; a verdict is at most one call
- * old, as the binding's own counting is eventually consistent. Under load that is one call per
- * round trip instead of one per request (locally each call writes and syncs the emulator's
- * SQLite). A request never waits on another request's I/O: workerd forbids that.
+ * One limiter binding as this isolate uses it. A key's first request (or the first after a
+ * quiet spell) asks the binding and waits for its verdict. For `reuseMs` after that, requests of
+ * the key are answered at once with that verdict and counted locally; the first of them
+ * schedules one call, when the verdict expires, that counts them all (the binding's `delta`)
+ * and brings the next verdict. So the counter moves by exactly the number of requests, a busy
+ * key costs a few calls a second instead of one a request (locally each call writes and syncs
+ * the emulator's SQLite), and a client past its limit is refused at most `reuseMs` plus one call
+ * late: a few requests over a budget of a thousand per ten seconds, as the binding itself is
+ * eventually consistent. No request ever waits on another request's I/O (workerd forbids it):
+ * the scheduled call runs in the `later` of the request that scheduled it.
  */
 export class CoalescedLimiter {
   readonly #keys = new Map<string, KeyState>();
+  readonly #reuseMs: number;
+  readonly #now: () => number;
+  readonly #wait: (ms: number) => Promise<void>;
   /** False once the binding refused `delta` (an older local emulation): one call a request. */
   #weighted = true;
 
-  constructor(readonly binding: RateLimit) {}
+  constructor(
+    readonly binding: RateLimit,
+    options: LimiterOptions = {},
+  ) {
+    this.#reuseMs = options.reuseMs ?? 250;
+    this.#now = options.now ?? Date.now;
+    this.#wait = options.wait ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
 
   /**
    * Whether one more request of `key` is within the limit. `later` keeps the request alive for
-   * the call that counts the requests let through meanwhile (`ctx.waitUntil`).
+   * the call it schedules (`ctx.waitUntil`).
    */
   async allows(key: string, later: (work: Promise<unknown>) => void = () => undefined) {
     if (!this.#weighted) return this.#call(key, 1);
-    let state = this.#keys.get(key);
-    if (!state) {
-      state = { asking: false, uncounted: 0, allowed: true };
-      this.#keys.set(key, state);
-    }
-    if (state.asking) {
+    const now = this.#now();
+    const state = this.#keys.get(key);
+    if (state && (state.asking || now - state.at < this.#reuseMs)) {
       state.uncounted++;
+      if (!state.asking) {
+        state.asking = true;
+        later(this.#countLater(key, state));
+      }
       return state.allowed;
     }
-    state.asking = true;
+    const fresh = state ?? this.#add(key, now);
+    const delta = fresh.uncounted + 1;
+    fresh.uncounted = 0;
+    fresh.asking = true;
     try {
-      state.allowed = await this.#call(key, 1);
+      fresh.allowed = await this.#call(key, delta);
+      fresh.at = this.#now();
+    } catch (err) {
+      // No verdict: the key's next request asks again, and its call counts these too.
+      fresh.uncounted += delta - 1;
+      fresh.at = Number.NEGATIVE_INFINITY;
+      throw err;
     } finally {
-      state.asking = false;
+      fresh.asking = false;
     }
-    const verdict = state.allowed;
-    if (state.uncounted > 0) later(this.#countUncounted(key, state));
-    else if (state.uncounted === 0 && verdict) this.#keys.delete(key);
-    return verdict;
+    // Requests answered while this call was out are counted when this verdict expires.
+    if (fresh.uncounted > 0) {
+      fresh.asking = true;
+      later(this.#countLater(key, fresh));
+    }
+    return fresh.allowed;
   }
 
-  async #countUncounted(key: string, state: KeyState): Promise<void> {
-    while (state.uncounted > 0 && !state.asking) {
+  #add(key: string, now: number): KeyState {
+    if (this.#keys.size >= MAX_KEYS) {
+      for (const [k, s] of this.#keys) {
+        if (!s.asking && now - s.at > PERIOD_MS) this.#keys.delete(k);
+      }
+    }
+    const state: KeyState = {
+      allowed: true,
+      at: Number.NEGATIVE_INFINITY,
+      asking: false,
+      uncounted: 0,
+    };
+    this.#keys.set(key, state);
+    return state;
+  }
+
+  /** When the verdict expires: counts the requests it answered, and takes the next verdict. */
+  async #countLater(key: string, state: KeyState): Promise<void> {
+    try {
+      await this.#wait(Math.max(0, state.at + this.#reuseMs - this.#now()));
       const delta = state.uncounted;
       state.uncounted = 0;
-      state.asking = true;
       try {
         state.allowed = await this.#call(key, delta);
+        state.at = this.#now();
       } catch {
-        state.uncounted += delta; // counted by the next request's call
-        return;
-      } finally {
-        state.asking = false;
+        state.uncounted += delta; // counted by the key's next call
       }
+    } finally {
+      state.asking = false;
     }
   }
 
   async #call(key: string, delta: number): Promise<boolean> {
-    if (delta === 1) return (await this.binding.limit({ key })).success;
+    if (!this.#weighted) return this.#callEach(key, delta);
+    // `delta` is sent even when it is 1: a binding without it says so on the first call.
     try {
       return (await this.binding.limit({ key, delta })).success;
     } catch (err) {
       if (!/delta/.test((err as Error).message)) throw err;
       this.#weighted = false;
-      let success = true;
-      for (let i = 0; i < delta; i++) success = (await this.binding.limit({ key })).success;
-      return success;
+      return this.#callEach(key, delta);
     }
+  }
+
+  /** `delta` calls of one request each (a binding that does not take `delta`). */
+  async #callEach(key: string, delta: number): Promise<boolean> {
+    let success = true;
+    for (let i = 0; i < delta; i++) success = (await this.binding.limit({ key })).success;
+    return success;
   }
 }
 

@@ -9,6 +9,10 @@ import { CHANNEL_NAMES, type SampleValues } from "./telemetry";
 
 /** Values per packed sample. */
 export const PACKED_WIDTH = 1 + CHANNEL_NAMES.length;
+/** Where a field sits in a packed sample: `ts` first, then CHANNEL_NAMES in order. */
+export const PACKED_OFFSET = Object.fromEntries(
+  ["ts", ...CHANNEL_NAMES].map((name, i) => [name, i]),
+) as Record<keyof SampleValues, number>;
 const WIDTH = PACKED_WIDTH;
 
 // Both directions name every field (the order below is the packed row's): a loop over the

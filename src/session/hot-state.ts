@@ -1,5 +1,7 @@
 import { type Lap, LapTracker } from "../domain/laps";
-import { formatTimestamp, type SampleValues } from "../schemas/telemetry";
+import { PACKED_WIDTH } from "../schemas/packed";
+import { formatTimestamp } from "../schemas/telemetry";
+import { SampleRing } from "./ring";
 import type { DriverRecord, StoredLap } from "./store";
 import type { DriverSummary, LapView } from "./types";
 
@@ -21,7 +23,7 @@ export class DriverHot {
   updatedAt: number | undefined;
   laps = new Map<number, StoredLap>();
   /** Recent samples in timestamp order. */
-  ring: SampleValues[] = [];
+  readonly ring = new SampleRing();
   /** Every accepted sample with `ts >= ringFrom` is in the ring, so duplicates show there. */
   ringFrom = Number.POSITIVE_INFINITY;
   /** Samples logged but not yet written to history. */
@@ -78,44 +80,30 @@ export class DriverHot {
 
   /** True when a sample with this timestamp is in the ring. */
   hasInRing(ts: number): boolean {
-    let lo = 0;
-    let hi = this.ring.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.ring[mid] as SampleValues).ts < ts) lo = mid + 1;
-      else hi = mid;
-    }
-    return this.ring[lo]?.ts === ts;
+    return this.ring.has(ts);
   }
 
-  /** Adds newly stored samples (sorted) to totals and the ring, trimming it to the window. */
-  absorb(samples: readonly SampleValues[], windowMs: number, now: number): void {
-    if (samples.length === 0) return;
-    this.count += samples.length;
-    this.unflushed += samples.length;
+  /** Adds newly stored samples (packed, sorted) to totals and the ring, trimming it to the window. */
+  absorb(rows: Float64Array, windowMs: number, now: number): void {
+    const n = rows.length / PACKED_WIDTH;
+    if (n === 0) return;
+    this.count += n;
+    this.unflushed += n;
     this.unflushedSince ??= now;
-    const first = (samples[0] as SampleValues).ts;
-    const last = (samples[samples.length - 1] as SampleValues).ts;
+    const first = rows[0] as number;
+    const last = rows[(n - 1) * PACKED_WIDTH] as number;
     this.firstTs = this.firstTs === null ? first : Math.min(this.firstTs, first);
     this.lastTs = this.lastTs === null ? last : Math.max(this.lastTs, last);
-    this.addToRing(samples, windowMs);
+    this.addToRing(rows, windowMs);
   }
 
-  /** Puts samples (sorted) in the ring and trims it to the last `windowMs` of `lastTs`. */
-  addToRing(samples: readonly SampleValues[], windowMs: number): void {
-    const first = samples[0];
-    if (!first) return;
-    const ringLast = this.ring[this.ring.length - 1];
-    if (!ringLast || first.ts > ringLast.ts) this.ring.push(...samples);
-    else {
-      this.ring.push(...samples);
-      this.ring.sort((a, b) => a.ts - b.ts);
-    }
-    const cutoff = (this.lastTs ?? first.ts) - windowMs;
-    let drop = 0;
-    while (drop < this.ring.length && (this.ring[drop] as SampleValues).ts < cutoff) drop++;
-    if (drop > 0) {
-      this.ring.splice(0, drop);
+  /** Puts packed samples (sorted) in the ring and trims it to the last `windowMs` of `lastTs`. */
+  addToRing(rows: Float64Array, windowMs: number): void {
+    if (rows.length === 0) return;
+    this.ring.add(rows);
+    const cutoff = (this.lastTs ?? (rows[0] as number)) - windowMs;
+    if (this.ring.length > 0 && this.ring.ts(0) < cutoff) {
+      this.ring.trimBefore(cutoff);
       this.ringFrom = Math.max(this.ringFrom, cutoff);
     }
   }
@@ -151,7 +139,7 @@ export class DriverHot {
 
   summary(): DriverSummary {
     const best = this.bestLap();
-    const latest = this.ring[this.ring.length - 1];
+    const latest = this.ring.last();
     return {
       driver_id: this.driverId,
       car_name: this.carName,

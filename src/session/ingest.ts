@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import type { LapEvent } from "../domain/laps";
+import { packSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 import { storedTimestamps } from "../storage/reads";
 import type { DriverHot } from "./hot-state";
@@ -162,15 +163,16 @@ export class Ingestor {
         if (hot.count === 0) state.saveDriver(hot);
         continue;
       }
-      state.log.append(hot.driverId, fresh, now);
+      const rows = packSamples(fresh);
+      state.log.append(hot.driverId, rows, now);
       const events = trackLaps(hot, fresh);
-      hot.absorb(fresh, state.windowMs, now);
+      hot.absorb(rows, state.windowMs, now);
       hot.updatedAt = now;
       // A completed lap (or a late sample of one) goes to history soon: it is final.
       const urgent = this.#applyLaps(hot, fresh, events);
       state.saveDriver(hot);
       this.deps.written(hot, urgent);
-      live.publish(hot, fresh, events); // never awaits
+      live.publish(hot, rows, events); // never awaits
     }
   }
 

@@ -1,13 +1,8 @@
 import { z } from "zod";
 import type { LapEvent } from "../domain/laps";
 import { short32 } from "../schemas/float32";
-import {
-  CHANNEL_KINDS,
-  CHANNEL_NAMES,
-  type ChannelName,
-  type SampleValues,
-  SeriesId,
-} from "../schemas/telemetry";
+import { PACKED_OFFSET, PACKED_WIDTH } from "../schemas/packed";
+import { CHANNEL_KINDS, CHANNEL_NAMES, type ChannelName, SeriesId } from "../schemas/telemetry";
 import type { DriverHot } from "./hot-state";
 import type { LapView, SessionSummary } from "./types";
 
@@ -125,7 +120,8 @@ type LogEntry =
       kind: "samples";
       driverId: string;
       carName: string;
-      samples: readonly SampleValues[];
+      /** Packed (schemas/packed.ts): a minute of entries holds no sample objects. */
+      samples: Float64Array;
       /** Timestamp of the driver's sample before these (decimation boundary), if known. */
       prevTs: number | null;
       /** Newest sample time, for the age bound of the log. */
@@ -229,11 +225,13 @@ export class LiveHub {
   }
 
   /** Publishes one driver's newly stored samples and lap events. Never awaits. */
-  publish(hot: DriverHot, samples: readonly SampleValues[], events: readonly LapEvent[]): void {
+  publish(hot: DriverHot, samples: Float64Array, events: readonly LapEvent[]): void {
     if (samples.length > 0) {
       const prevTs = this.#lastTs.get(hot.driverId) ?? null;
       let newest = prevTs ?? Number.NEGATIVE_INFINITY;
-      for (const s of samples) if (s.ts > newest) newest = s.ts;
+      for (let o = 0; o < samples.length; o += PACKED_WIDTH) {
+        newest = Math.max(newest, samples[o] as number);
+      }
       this.#lastTs.set(hot.driverId, newest);
       this.#emit({
         seq: this.#nextSeq(),
@@ -450,11 +448,9 @@ function snapshotText(seq: number, state: LiveState, options: LiveOptions): stri
     .filter((d) => wants(options, d.driverId))
     .sort((a, b) => a.driverId.localeCompare(b.driverId))
     .map((d) => {
-      const from = (d.lastTs ?? 0) - options.windowMs;
-      const start = d.ring.findIndex((s) => s.ts >= from);
-      const recent = start < 0 ? [] : d.ring.slice(start);
-      const prevTs = start > 0 ? (d.ring[start - 1] as SampleValues).ts : null;
-      const samples = columns(recent, prevTs, options) ?? emptyColumns(options);
+      const start = d.ring.lowerBound((d.lastTs ?? 0) - options.windowMs);
+      const prevTs = start > 0 ? d.ring.ts(start - 1) : null;
+      const samples = columns(d.ring.rows(start), prevTs, options) ?? emptyColumns(options);
       return { driver_id: d.driverId, car_name: d.carName, samples };
     });
   const laps = options.drivers ? state.laps.filter((l) => wants(options, l.driver_id)) : state.laps;
@@ -483,26 +479,25 @@ function emptyColumns(options: LiveOptions): Columns {
  * kept when it is the first of its 1/hz slot of time (by timestamp): every subscriber with the
  * same rate keeps the same samples, live and on replay, without per-socket state.
  */
-function columns(
-  samples: readonly SampleValues[],
-  prevTs: number | null,
-  options: LiveOptions,
-): Columns | null {
+function columns(rows: Float64Array, prevTs: number | null, options: LiveOptions): Columns | null {
   const out = emptyColumns(options);
   const ts = out.ts as number[];
   const names = options.channels.map((i) => CHANNEL_NAMES[i] as ChannelName);
+  const offsets = names.map((name) => PACKED_OFFSET[name]);
+  const lists = names.map((name) => out[name] as (number | null)[]);
+  const exact = names.map((name) => CHANNEL_KINDS[name] === "int");
   const period = options.hz > 0 ? 1000 / options.hz : 0;
   let prev = prevTs;
-  for (const s of samples) {
-    const keep = period === 0 || prev === null || slot(s.ts, period) !== slot(prev, period);
-    prev = s.ts;
+  for (let o = 0; o < rows.length; o += PACKED_WIDTH) {
+    const t = rows[o] as number;
+    const keep = period === 0 || prev === null || slot(t, period) !== slot(prev, period);
+    prev = t;
     if (!keep) continue;
-    ts.push(s.ts);
-    for (const name of names) {
-      const v = s[name];
-      (out[name] as (number | null)[]).push(
-        v === null || CHANNEL_KINDS[name] === "int" ? v : short32(v),
-      );
+    ts.push(t);
+    for (let k = 0; k < names.length; k++) {
+      const v = rows[o + (offsets[k] as number)] as number;
+      // NaN is how a packed sample holds null (an absent optional value).
+      (lists[k] as (number | null)[]).push(Number.isNaN(v) ? null : exact[k] ? v : short32(v));
     }
   }
   return ts.length > 0 ? out : null;

@@ -1,6 +1,5 @@
-import { packSamples, unpackSamples } from "../schemas/packed";
+import { PACKED_OFFSET, PACKED_WIDTH, packSamples, unpackSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
-import { lapRange } from "../storage/chunk";
 
 /**
  * The session's durable log (DESIGN §1, §4): every accepted batch is one row of its driver's
@@ -37,32 +36,35 @@ export class SessionLog {
   }
 
   /**
-   * Logs one driver's samples (sorted by timestamp): new ones, or (`flushed`) the open part a
-   * flush has just written to history.
+   * Logs one driver's samples (packed, sorted by timestamp): new ones, or (`flushed`) the open
+   * part a flush has just written to history.
    */
-  append(driverId: string, samples: readonly SampleValues[], createdAt: number, flushed = false) {
+  append(driverId: string, rows: Float64Array, createdAt: number, flushed = false) {
     // A row stays well under the storage's 2 MB row limit: at most ROW_SAMPLES samples each.
-    if (samples.length <= ROW_SAMPLES) this.#row(driverId, samples, createdAt, flushed);
-    else {
-      for (let i = 0; i < samples.length; i += ROW_SAMPLES) {
-        this.#row(driverId, samples.slice(i, i + ROW_SAMPLES), createdAt, flushed);
-      }
+    const step = ROW_SAMPLES * PACKED_WIDTH;
+    for (let i = 0; i < rows.length; i += step) {
+      this.#row(driverId, rows.subarray(i, i + step), createdAt, flushed);
     }
   }
 
-  #row(driverId: string, samples: readonly SampleValues[], createdAt: number, flushed: boolean) {
-    const first = samples[0] as SampleValues;
-    const last = samples[samples.length - 1] as SampleValues;
-    const laps = lapRange(samples);
+  #row(driverId: string, rows: Float64Array, createdAt: number, flushed: boolean) {
+    const n = rows.length / PACKED_WIDTH;
+    let lapFirst = rows[LAP] as number;
+    let lapLast = lapFirst;
+    for (let o = LAP; o < rows.length; o += PACKED_WIDTH) {
+      const lap = rows[o] as number;
+      if (lap < lapFirst) lapFirst = lap;
+      if (lap > lapLast) lapLast = lap;
+    }
     this.#sql.exec(
       "INSERT INTO log (driver_id, first_ts, last_ts, lap_first, lap_last, sample_count, data, created_at, flushed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       driverId,
-      first.ts,
-      last.ts,
-      laps.first,
-      laps.last,
-      samples.length,
-      new Uint8Array(packSamples(samples).buffer),
+      rows[0] as number,
+      rows[(n - 1) * PACKED_WIDTH] as number,
+      lapFirst,
+      lapLast,
+      n,
+      new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength),
       createdAt,
       flushed ? 1 : 0,
     );
@@ -157,7 +159,7 @@ export class SessionLog {
    */
   replace(driverId: string, throughSeq: number, open: readonly SampleValues[], createdAt: number) {
     this.#sql.exec("DELETE FROM log WHERE driver_id = ? AND seq <= ?", driverId, throughSeq);
-    if (open.length > 0) this.append(driverId, open, createdAt, true);
+    if (open.length > 0) this.append(driverId, packSamples(open), createdAt, true);
   }
 
   /** Removes a driver's logged samples with `ts < before`; returns how many were removed. */
@@ -174,7 +176,9 @@ export class SessionLog {
       const kept = unpack(row.data).filter((s) => s.ts >= before);
       removed += row.sample_count - kept.length;
       this.#sql.exec("DELETE FROM log WHERE seq = ?", row.seq);
-      if (kept.length > 0) this.append(driverId, kept, row.created_at, row.flushed === 1);
+      if (kept.length > 0) {
+        this.append(driverId, packSamples(kept), row.created_at, row.flushed === 1);
+      }
     }
     return removed;
   }
@@ -212,6 +216,8 @@ export class SessionLog {
 
 /** Samples per log row (a row of float64 samples takes 184 bytes a sample). */
 const ROW_SAMPLES = 5000;
+/** Where `current_lap` sits in a packed sample. */
+const LAP = PACKED_OFFSET.current_lap;
 
 function unpack(data: ArrayBuffer): SampleValues[] {
   return unpackSamples(new Float64Array(data));

@@ -135,8 +135,8 @@ export function sample(
   const session = state.recordMeta();
   const hot = state.drivers.get(driverId);
   if (!session || !hot) return null;
-  const held = hot.hasInRing(ts)
-    ? hot.ring.filter((s) => s.ts === ts)
-    : state.log.range(driverId, ts, ts);
+  const inRing = hot.ring.row(ts);
+  if (inRing) return { session, sample: inRing };
+  const held = state.log.range(driverId, ts, ts);
   return { session, sample: held.length > 0 ? packSamples(held.slice(0, 1)) : null };
 }

@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import { type Lap, LapTracker, type LapTrackerState } from "../domain/laps";
 import { log } from "../log";
+import { packSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 import { decodeChunk } from "../storage/codec";
 import { historyTotals } from "../storage/maintenance";
@@ -54,7 +55,7 @@ export async function migrateFromV1(state: SessionState, storage: DurableObjectS
       for (const q of mine) {
         const samples: SampleValues[] = decodeChunk(new Uint8Array(q.data));
         if (samples.length === 0) continue;
-        state.log.append(d.driverId, samples, q.created_at);
+        state.log.append(d.driverId, packSamples(samples), q.created_at);
         count += samples.length;
         const [first, last] = [samples[0] as SampleValues, samples.at(-1) as SampleValues];
         firstTs = firstTs === null ? first.ts : Math.min(firstTs, first.ts);

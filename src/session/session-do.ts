@@ -186,6 +186,7 @@ export class SessionDO extends DurableObject<Env> {
   /** Nothing of the session is left: its object storage goes too. */
   async #forget(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    this.state.store.forget();
     this.state.meta = null;
     this.state.drivers.clear();
   }

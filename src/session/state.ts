@@ -1,3 +1,4 @@
+import { packSamples } from "../schemas/packed";
 import type { SessionRecordMeta } from "../storage/reads";
 import type { SessionTotals } from "../storage/write";
 import { DriverHot } from "./hot-state";
@@ -55,7 +56,7 @@ export class SessionState {
    * log, so the ring is complete from there (or from the start of the hot window, if later).
    */
   refillRing(hot: DriverHot): void {
-    hot.ring = [];
+    hot.ring.clear();
     if (hot.lastTs === null) {
       hot.ringFrom = Number.NEGATIVE_INFINITY;
       return;
@@ -64,7 +65,7 @@ export class SessionState {
       hot.lastTs - this.windowMs,
       hot.finalThrough === null ? Number.MIN_SAFE_INTEGER : hot.finalThrough + 1,
     );
-    hot.addToRing(this.log.range(hot.driverId, from, hot.lastTs), this.windowMs);
+    hot.addToRing(packSamples(this.log.range(hot.driverId, from, hot.lastTs)), this.windowMs);
     hot.ringFrom = from;
   }
 

@@ -91,9 +91,19 @@ export class SessionStore {
     this.#kv = storage.kv;
   }
 
+  /** Once the object is known to have been written, asking again reads nothing. */
+  #written = false;
+
   /** Whether this object was ever written (read-only: asking creates nothing). */
   get exists(): boolean {
-    return (this.#kv.get<number>(SCHEMA_KEY) ?? 0) > 0 || this.#kv.get(META_KEY) !== undefined;
+    this.#written ||=
+      (this.#kv.get<number>(SCHEMA_KEY) ?? 0) > 0 || this.#kv.get(META_KEY) !== undefined;
+    return this.#written;
+  }
+
+  /** After the object's storage was deleted: nothing is written any more. */
+  forget(): void {
+    this.#written = false;
   }
 
   /** The schema version the stored data was written with (0: none, 1: before the log). */

@@ -1,8 +1,9 @@
 import type { Db } from "../db/client";
 import { chunks } from "../db/schema";
+import { packSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 import type { Statement } from "./batch";
-import { encodeChunk } from "./codec";
+import { encodeRows } from "./codec";
 
 /**
  * One row of history (DESIGN §7): a run of consecutive samples of one driver, encoded by
@@ -34,7 +35,7 @@ export interface Run {
  */
 export function encodeRuns(samples: readonly SampleValues[]): Run[] {
   if (samples.length === 0) return [];
-  const data = encodeChunk(samples, "small");
+  const data = encodeRows(packSamples(samples), "small");
   if (data.byteLength > CHUNK_MAX_BYTES && samples.length > 1) {
     const half = Math.ceil(samples.length / 2);
     return [...encodeRuns(samples.slice(0, half)), ...encodeRuns(samples.slice(half))];

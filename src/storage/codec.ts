@@ -1,5 +1,6 @@
 import { deflateRawSync } from "node:zlib";
 import { inflateSync } from "fflate";
+import { PACKED_OFFSET, PACKED_WIDTH, packSamples } from "../schemas/packed";
 import { CHANNEL_KINDS, CHANNEL_NAMES, SAMPLE_ROW, type SampleValues } from "../schemas/telemetry";
 
 /*
@@ -207,12 +208,50 @@ interface Sink {
 export type Effort = "fast" | "small";
 const LEVEL: Record<Effort, number> = { fast: 1, small: 6 };
 
+/** Fills `values` with one field of every sample, and marks `nulls` (optional channels only). */
+type ColumnSource = (field: keyof SampleValues, values: Float64Array, nulls?: Uint8Array) => void;
+
 /**
  * Encodes samples as one compressed columnar frame (any order, any count, including none): a
  * chunk by itself, or the next part of a chunk whose samples all come before these.
  */
 export function encodeChunk(samples: readonly SampleValues[], effort: Effort = "fast"): Uint8Array {
-  const n = samples.length;
+  return encodeColumns(
+    samples.length,
+    (field, values, nulls) => {
+      for (let i = 0; i < samples.length; i++) {
+        const v = samples[i]?.[field];
+        // An absent optional value is stored as null: the wire format treats the two alike.
+        if (nulls && (v === null || v === undefined)) nulls[i] = 1;
+        else values[i] = numberAt(samples, i, field);
+      }
+    },
+    effort,
+  );
+}
+
+/**
+ * `encodeChunk` of samples packed as float64 rows (schemas/packed.ts), where NaN is null: each
+ * column is read with a stride, where reading it from objects is a keyed lookup per field and
+ * sample. What the session log holds is packed, and its values are finite or null.
+ */
+export function encodeRows(rows: Float64Array, effort: Effort = "fast"): Uint8Array {
+  return encodeColumns(
+    rows.length / PACKED_WIDTH,
+    (field, values, nulls) => {
+      for (let i = 0, o = PACKED_OFFSET[field]; i < values.length; i++, o += PACKED_WIDTH) {
+        const v = rows[o] as number;
+        if (Number.isNaN(v)) {
+          if (!nulls) throw new TypeError(`Packed sample ${i} has no numeric ${field}`);
+          nulls[i] = 1;
+        } else values[i] = v;
+      }
+    },
+    effort,
+  );
+}
+
+function encodeColumns(n: number, source: ColumnSource, effort: Effort): Uint8Array {
   const sink: Sink = {
     packed: new Writer(maxBodyLength(n)),
     raw: new Writer(4 * n * CHANNEL_NAMES.length),
@@ -221,16 +260,23 @@ export function encodeChunk(samples: readonly SampleValues[], effort: Effort = "
     last: new Uint32Array(n),
     linear: new Uint32Array(n),
   };
-  writeIntegerColumn(sink.packed, numberColumn(samples, "ts"), 2 ** 50, true);
+  const values = new Float64Array(n);
+  const nulls = new Uint8Array(n);
+  source("ts", values);
+  writeIntegerColumn(sink.packed, values, 2 ** 50, true);
   for (const name of CHANNEL_NAMES) {
     const kind = CHANNEL_KINDS[name];
     if (kind === "int") {
-      writeIntegerColumn(sink.packed, numberColumn(samples, name), 2 ** 51, false);
+      source(name, values);
+      writeIntegerColumn(sink.packed, values, 2 ** 51, false);
     } else if (kind === "f32") {
-      for (let i = 0; i < n; i++) sink.floats[i] = numberAt(samples, i, name);
+      source(name, values);
+      sink.floats.set(values);
       writeFloatColumn(sink, n);
     } else {
-      writeOptionalColumn(sink, samples, name);
+      nulls.fill(0);
+      source(name, values, nulls);
+      writeOptionalColumn(sink, values, nulls);
     }
   }
   const packed = sink.packed.written;
@@ -260,12 +306,6 @@ function numberAt(samples: readonly SampleValues[], i: number, name: keyof Sampl
   return v;
 }
 
-function numberColumn(samples: readonly SampleValues[], name: keyof SampleValues): Float64Array {
-  const values = new Float64Array(samples.length);
-  for (let i = 0; i < samples.length; i++) values[i] = numberAt(samples, i, name);
-  return values;
-}
-
 /** Integers as zigzag varint deltas (or deltas of deltas); anything else exactly, as float64. */
 function writeIntegerColumn(w: Writer, values: Float64Array, limit: number, ofDeltas: boolean) {
   const compact = values.every(
@@ -288,22 +328,14 @@ function writeIntegerColumn(w: Writer, values: Float64Array, limit: number, ofDe
   }
 }
 
-function writeOptionalColumn(
-  sink: Sink,
-  samples: readonly SampleValues[],
-  name: keyof SampleValues,
-) {
-  const n = samples.length;
+/** An optional channel's values: a null bitmap, then the others as floats. */
+function writeOptionalColumn(sink: Sink, values: Float64Array, nulls: Uint8Array) {
+  const n = values.length;
   const bitmap = new Uint8Array(Math.ceil(n / 8));
   let m = 0;
   for (let i = 0; i < n; i++) {
-    const v = samples[i]?.[name];
-    // An absent optional value is stored as null: the wire format treats the two alike.
-    if (v === null || v === undefined) {
-      bitmap[i >>> 3] = (bitmap[i >>> 3] as number) | (1 << (i & 7));
-    } else {
-      sink.floats[m++] = numberAt(samples, i, name);
-    }
+    if (nulls[i]) bitmap[i >>> 3] = (bitmap[i >>> 3] as number) | (1 << (i & 7));
+    else sink.floats[m++] = values[i] as number;
   }
   const w = sink.packed;
   if (m === n) w.byte(NULLS_NONE);

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { packSamples } from "../../src/schemas/packed";
 import {
   CHANNEL_KINDS,
   CHANNEL_NAMES,
@@ -11,6 +12,7 @@ import {
   ChunkFormatError,
   decodeChunk,
   encodeChunk,
+  encodeRows,
   frameCount,
 } from "../../src/storage/codec";
 
@@ -254,6 +256,39 @@ describe("encodeChunk and decodeChunk", () => {
     expect(() => encodeChunk([missing as SampleValues])).toThrow(TypeError);
     const text = { ...sampleOf(1, 1), gear: "3" } as unknown as SampleValues;
     expect(() => encodeChunk([text])).toThrow(/gear/);
+  });
+});
+
+describe("encodeRows (samples packed as the session log holds them)", () => {
+  const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
+  const stored = fc.record(
+    Object.fromEntries([
+      ["ts", timestamp],
+      ...CHANNEL_NAMES.map((name) => [
+        name,
+        CHANNEL_KINDS[name] === "int"
+          ? arbitraries.int
+          : CHANNEL_KINDS[name] === "f32"
+            ? finite
+            : fc.option(finite, { nil: null, freq: 3 }),
+      ]),
+    ]),
+  ) as unknown as fc.Arbitrary<SampleValues>;
+
+  it("writes the very bytes encodeChunk writes for the same finite-or-null samples", () => {
+    fc.assert(
+      fc.property(fc.array(stored, { maxLength: 200 }), (samples) => {
+        const rows = encodeRows(packSamples(samples), "small");
+        expect(rows).toEqual(encodeChunk(samples, "small"));
+        expect(decodeChunk(rows)).toEqual(samples.map(asStored));
+      }),
+    );
+  });
+
+  it("refuses a packed sample whose required channel is missing (NaN)", () => {
+    const rows = packSamples([sampleOf(1, 1)]);
+    rows[2] = Number.NaN;
+    expect(() => encodeRows(rows)).toThrow(TypeError);
   });
 });
 
