@@ -140,6 +140,10 @@ function targets(rounds: Rounds, reads: Reads, cost: Cost, kill: Kill, sizes: nu
       "<= 3",
       (t) => atMost(t, 3),
     ),
+    lap_json_warm_node_fetch_vs_health: check(
+      { median: (large?.lap_json_node_fetch?.median ?? 0) / (large?.health?.median || 1) },
+      "(context: the same read through Node's fetch, inflated and decoded to text)",
+    ),
     lap_json_warm_vs_static_file: check(
       { median: (large?.lap_json?.median ?? 0) / (large?.static_4_9mb?.median || 1) },
       "(context: a static 4.9 MB file through wrangler dev)",

@@ -1,6 +1,8 @@
 import { readdirSync, statSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { join, sep } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { gunzipSync } from "node:zlib";
 import { findD1File, storedTimestamps } from "../lib/verify-d1";
 import { sqliteCeiling } from "./ceiling";
 import { cpuPerRequest } from "./cpu";
@@ -424,7 +426,7 @@ function checkRead(name: string, text: string) {
     if (n < min || n > max) throw new Error(`${name} returned ${n} rows, not ${min}-${max}`);
   };
   if (name === "history_page") rows(100, 100);
-  if (name === "lap_json" || name === "lap_json_cold") rows(5000);
+  if (name.startsWith("lap_json")) rows(5000);
   if (name === "laps") rows(1);
 }
 
@@ -459,19 +461,19 @@ export async function readRound(
     laps: () => `/api/v1/sessions/history-${lastSession}/laps`,
   };
   const out: Record<string, { median: number; p99: number; bytes: number }> = {};
-  for (const [name, path] of Object.entries(reads)) {
+  const measure = async (name: string, path: (i: number) => string, via: typeof rawGet) => {
     const times: number[] = [];
     let bytes = 0;
     // Warm reads are primed once; that first answer is not counted.
-    const from = name === "lap_json" || name === "lap_csv" || name === "static_4_9mb" ? -1 : 0;
+    const warm = ["lap_json", "lap_json_node_fetch", "lap_csv", "static_4_9mb"].includes(name);
+    const from = warm ? -1 : 0;
     for (let i = from; i < o.readRepeats; i++) {
       const t0 = performance.now();
-      const res = await fetch(`${server.url}${path(i + sizeSerial * 100)}`, { headers: auth });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${name}: ${res.status} ${text.slice(0, 200)}`);
+      const res = await via(`${server.url}${path(i + sizeSerial * 100)}`, auth);
       if (i >= 0) times.push(performance.now() - t0);
-      bytes = text.length;
-      if (i === from) checkRead(name, text);
+      if (res.status !== 200) throw new Error(`${name}: ${res.status} ${res.text().slice(0, 200)}`);
+      bytes = res.bytes;
+      if (i === from) checkRead(name, res.text());
     }
     times.sort((a, b) => a - b);
     out[name] = {
@@ -479,9 +481,51 @@ export async function readRound(
       p99: times[times.length - 1] as number,
       bytes,
     };
-  }
+  };
+  for (const [name, path] of Object.entries(reads)) await measure(name, path, rawGet);
+  // The same warm read through Node's fetch, which inflates the body and decodes its text:
+  // what a Node client spends on megabytes of JSON after the last byte arrived.
+  await measure("lap_json_node_fetch", reads.lap_json as (i: number) => string, fetchGet);
   sizeSerial++;
   return out;
+}
+
+/** One answer: status, bytes on the wire, and its text (inflated, outside the timing). */
+interface Answer {
+  status: number;
+  bytes: number;
+  text: () => string;
+}
+
+/**
+ * A GET timed to the last byte on the wire, as a browser or `curl --compressed` asks for it
+ * (Accept-Encoding: gzip) and without inflating it: what the server and the transport cost.
+ */
+function rawGet(url: string, headers: Record<string, string>): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers: { ...headers, "Accept-Encoding": "gzip" } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (part: Buffer) => parts.push(part));
+      res.on("error", reject);
+      res.on("end", () => {
+        const body = Buffer.concat(parts);
+        const gzipped = res.headers["content-encoding"] === "gzip";
+        resolve({
+          status: res.statusCode ?? 0,
+          bytes: body.byteLength,
+          text: () => (gzipped ? gunzipSync(body) : body).toString("utf8"),
+        });
+      });
+    });
+    req.on("error", reject);
+  });
+}
+
+/** A GET through Node's fetch, timed until its text is decoded. */
+async function fetchGet(url: string, headers: Record<string, string>): Promise<Answer> {
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  return { status: res.status, bytes: text.length, text: () => text };
 }
 
 // Cold reads at each history size use page sizes no earlier size used.

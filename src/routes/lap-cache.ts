@@ -1,21 +1,61 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+
 /**
  * Completed laps are immutable (DESIGN §4): a read of one driver's completed lap whose samples
  * history holds as final answers with a strong ETag made of the lap's version and the read's
- * query, honours If-None-Match with 304, and its encoded bytes are kept, in this isolate's
- * memory and in the Cache API (shared by the isolates of a location), so a warm read costs a
- * lookup. A lap whose samples change gets a new version, so its old entries are never served
- * again. Laps in progress are never cached.
+ * query, honours If-None-Match with 304, and its encoded bytes are kept, gzipped, in this
+ * isolate's memory and in the Cache API (shared by the isolates of a location), so a warm read
+ * costs a lookup: a client that accepts gzip gets the kept bytes as they are (a lap's JSON is
+ * megabytes; compressing it again for every read cost more than everything else the read did),
+ * any other client their inflated copy. A lap whose samples change gets a new version, so its
+ * old entries are never served again. Laps in progress are never cached.
  */
 
-/** A cached answer: the body and the headers that describe it. */
+/** A cached answer: the gzipped body and the headers that describe it (its ETag included). */
 export interface CachedRead {
-  body: Uint8Array<ArrayBuffer>;
+  gzip: Uint8Array<ArrayBuffer>;
   headers: Record<string, string>;
 }
 
-/** The response for a cached answer. */
-export function respond(read: CachedRead): Response {
-  return new Response(read.body, { headers: read.headers });
+/** Compressed once per lap and read many times: DEFLATE's fast end already shrinks JSON 10x. */
+const GZIP_LEVEL = 1;
+
+/** A cached answer for `text`, served with `headers`. */
+export function cachedRead(text: string, headers: Record<string, string>): CachedRead {
+  const gzip = gzipSync(text, { level: GZIP_LEVEL });
+  return { gzip: new Uint8Array(gzip.buffer, gzip.byteOffset, gzip.byteLength), headers };
+}
+
+/**
+ * The response for a cached answer: its gzipped bytes for a client that accepts gzip, under an
+ * ETag of their own (a strong validator names one representation), else the plain body.
+ */
+export function respond(read: CachedRead, acceptEncoding: string | undefined): Response {
+  const etag = read.headers.ETag;
+  const headers = { ...read.headers, Vary: "Accept-Encoding" };
+  if (acceptsGzip(acceptEncoding)) {
+    return new Response(read.gzip, {
+      headers: { ...headers, "Content-Encoding": "gzip", ...(etag ? { ETag: gzipTag(etag) } : {}) },
+      encodeBody: "manual",
+    });
+  }
+  return new Response(gunzipSync(read.gzip), { headers });
+}
+
+/** The ETag of the gzipped representation of `etag`'s answer. */
+export function gzipTag(etag: string): string {
+  return `${etag.slice(0, -1)}-gzip"`;
+}
+
+/** Whether an Accept-Encoding header accepts gzip (listed, or `*`, with a weight above 0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(",").some((part) => {
+    const [coding = "", ...params] = part.trim().toLowerCase().split(";");
+    if (coding.trim() !== "gzip" && coding.trim() !== "*") return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
 }
 
 /** Bytes of answers one isolate keeps (least recently used go first). */
@@ -35,13 +75,14 @@ export function lapEtag(parts: {
   return `"lap-${parts.lap}-v${parts.version}-${hash53(text).toString(36)}"`;
 }
 
-/** Whether the request's If-None-Match names `etag` (or `*`). */
+/** Whether the request's If-None-Match names `etag`, its gzipped representation's, or `*`. */
 export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
+  const gzipped = gzipTag(etag);
   return ifNoneMatch
     .split(",")
     .map((t) => t.trim())
-    .some((t) => t === "*" || t === etag);
+    .some((t) => t === "*" || t === etag || t === gzipped);
 }
 
 const cacheUrl = (etag: string) => `https://lap-cache.internal/${encodeURIComponent(etag)}`;
@@ -57,7 +98,7 @@ export async function lookup(etag: string): Promise<CachedRead | undefined> {
   const stored = await cache()?.match(cacheUrl(etag));
   if (!stored) return undefined;
   const read: CachedRead = {
-    body: new Uint8Array(await stored.arrayBuffer()),
+    gzip: new Uint8Array(await stored.arrayBuffer()),
     headers: JSON.parse(stored.headers.get("x-read-headers") ?? "{}") as Record<string, string>,
   };
   remember(etag, read);
@@ -69,7 +110,7 @@ export function store(etag: string, read: CachedRead, waitUntil: (p: Promise<unk
   remember(etag, read);
   const shared = cache();
   if (!shared) return;
-  const response = new Response(read.body, {
+  const response = new Response(read.gzip, {
     headers: {
       "Cache-Control": "public, max-age=86400",
       "x-read-headers": JSON.stringify(read.headers),
@@ -78,7 +119,7 @@ export function store(etag: string, read: CachedRead, waitUntil: (p: Promise<unk
   waitUntil(shared.put(cacheUrl(etag), response).catch(() => undefined));
 }
 
-const sizeOf = (read: CachedRead) => read.body.byteLength;
+const sizeOf = (read: CachedRead) => read.gzip.byteLength;
 
 function remember(etag: string, read: CachedRead): void {
   if (sizeOf(read) > MAX_BYTES / 4) return;

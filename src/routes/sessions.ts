@@ -16,7 +16,16 @@ import { TelemetryBatch } from "../schemas/telemetry";
 import { findSession, sendIngest, tailRows } from "../session/client";
 import { listSessions, readSessionTelemetry } from "../storage/reads";
 import { CONTENT_TYPES, columnsFor, serialise } from "./format";
-import { type CachedRead, lapEtag, lookup, matches, respond, store } from "./lap-cache";
+import {
+  acceptsGzip,
+  cachedRead,
+  gzipTag,
+  lapEtag,
+  lookup,
+  matches,
+  respond,
+  store,
+} from "./lap-cache";
 import { nextLink } from "./links";
 import { refusal } from "./refusal";
 
@@ -114,12 +123,18 @@ export const sessionRoutes = createRouter()
               query: new URL(c.req.url).search,
             })
           : undefined;
+      const acceptEncoding = c.req.header("accept-encoding");
       if (etag) {
         if (matches(c.req.header("if-none-match"), etag)) {
-          return c.body(null, 304, { ETag: etag, "Cache-Control": IMMUTABLE_LAP });
+          const tag = acceptsGzip(acceptEncoding) ? gzipTag(etag) : etag;
+          return c.body(null, 304, {
+            ETag: tag,
+            "Cache-Control": IMMUTABLE_LAP,
+            Vary: "Accept-Encoding",
+          });
         }
         const cached = await lookup(etag);
-        if (cached) return respond(cached);
+        if (cached) return respond(cached, acceptEncoding);
       }
       const page = await readSessionTelemetry(
         createDb(c.env.DB),
@@ -136,12 +151,9 @@ export const sessionRoutes = createRouter()
       };
       const text = serialise(page.rows, q.format, columnsFor(q.fields));
       if (!etag) return c.body(text, 200, headers);
-      const answer: CachedRead = {
-        body: new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>,
-        headers: { ...headers, ETag: etag },
-      };
+      const answer = cachedRead(text, { ...headers, ETag: etag });
       store(etag, answer, (p) => c.executionCtx.waitUntil(p));
-      return respond(answer);
+      return respond(answer, acceptEncoding);
     },
   );
 

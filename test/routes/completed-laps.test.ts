@@ -64,6 +64,40 @@ describe("reads of a completed lap", () => {
     expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
   });
 
+  it("sends the kept gzip bytes to a client that accepts gzip, under an ETag of their own", async () => {
+    const sessionId = uniqueId("lap");
+    await ingest(sessionId, laps());
+    await flush(sessionId);
+    const plain = await api(lapPath(sessionId, 1));
+    const etag = plain.headers.get("etag") as string;
+    const text = await plain.text();
+    for (let round = 0; round < 2; round++) {
+      // The first answer is the cold one, the second comes from the cache.
+      const zipped = await api(lapPath(sessionId, 1), {
+        headers: { "Accept-Encoding": "gzip, deflate" },
+      });
+      expect(zipped.status).toBe(200);
+      expect(zipped.headers.get("content-encoding")).toBe("gzip");
+      expect(zipped.headers.get("vary")).toMatch(/Accept-Encoding/);
+      expect(zipped.headers.get("etag")).toBe(`${etag.slice(0, -1)}-gzip"`);
+      // The runtime inflates what it received: the same text.
+      expect(await zipped.text()).toBe(text);
+    }
+    // Either representation's tag revalidates.
+    for (const tag of [etag, `${etag.slice(0, -1)}-gzip"`]) {
+      const res = await api(lapPath(sessionId, 1), {
+        headers: { "If-None-Match": tag, "Accept-Encoding": "gzip" },
+      });
+      expect(res.status).toBe(304);
+    }
+    // A client that asks for no compression gets the plain text.
+    const identity = await api(lapPath(sessionId, 1), {
+      headers: { "Accept-Encoding": "identity" },
+    });
+    expect(identity.headers.get("content-encoding")).toBeNull();
+    expect(await identity.text()).toBe(text);
+  });
+
   it("never caches the lap in progress", async () => {
     const sessionId = uniqueId("lap");
     await ingest(sessionId, laps());
