@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { chunks } from "../db/schema";
 import { packSamples } from "../schemas/packed";
@@ -16,6 +17,27 @@ import { encodeRows } from "./codec";
 export const CHUNK_MAX_SPAN_MS = 15 * 60 * 1000;
 /** Encoded chunks stay below D1's 100 KB statement limit. */
 export const CHUNK_MAX_BYTES = 96_000;
+
+/**
+ * A chunk's `data` as a query reads it: as hex text, decoded here. D1 hands a BLOB over as a
+ * JSON array of numbers, which for a lap's 100 KB chunk cost more to build and convert than
+ * everything else the read did; the same bytes as a hex string cost a tenth of that.
+ */
+export const chunkData = sql<Uint8Array>`hex(${chunks.data})`.mapWith(fromHex);
+
+const NIBBLE = new Uint8Array(128);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) NIBBLE[65 + i] = 10 + i;
+
+/** The bytes of SQLite's `hex()` text (upper-case digits). */
+export function fromHex(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length >>> 1);
+  for (let i = 0, j = 0; i < bytes.length; i++, j += 2) {
+    bytes[i] =
+      ((NIBBLE[hex.charCodeAt(j)] as number) << 4) | (NIBBLE[hex.charCodeAt(j + 1)] as number);
+  }
+  return bytes;
+}
 
 /** One driver's series in one session. */
 export interface SeriesKey {

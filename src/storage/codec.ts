@@ -1,6 +1,6 @@
 import { deflateRawSync } from "node:zlib";
 import { inflateSync } from "fflate";
-import { PACKED_OFFSET, PACKED_WIDTH, packSamples } from "../schemas/packed";
+import { PACKED_OFFSET, PACKED_WIDTH } from "../schemas/packed";
 import { CHANNEL_KINDS, CHANNEL_NAMES, SAMPLE_ROW, type SampleValues } from "../schemas/telemetry";
 
 /*

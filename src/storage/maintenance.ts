@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { cars, chunks, laps, sessionDrivers, sessions, tracks } from "../db/schema";
 import type { Statement } from "./batch";
-import { chunkUpserts, type SeriesKey } from "./chunk";
+import { chunkData, chunkUpserts, type SeriesKey } from "./chunk";
 import { decodeChunk } from "./codec";
 
 /**
@@ -68,7 +68,7 @@ export async function planDeleteBefore(
     deleted += whole.filter(counted).reduce((n, r) => n + r.sampleCount, 0);
   }
   for (const row of straddling) {
-    const [full] = await db.select({ data: chunks.data }).from(chunks).where(eq(chunks.id, row.id));
+    const [full] = await db.select({ data: chunkData }).from(chunks).where(eq(chunks.id, row.id));
     if (!full) continue;
     const kept = decodeChunk(full.data, { lower: before });
     if (counted(row)) deleted += row.sampleCount - kept.length;

@@ -6,7 +6,7 @@ import { sampleId } from "../domain/sample-id";
 import { short32 } from "../schemas/float32";
 import type { SessionListItem } from "../schemas/responses";
 import { formatTimestamp, type SampleValues, type TelemetryRecord } from "../schemas/telemetry";
-import { CHUNK_MAX_SPAN_MS, type SeriesKey } from "./chunk";
+import { CHUNK_MAX_SPAN_MS, chunkData, type SeriesKey } from "./chunk";
 import { decodeChunk } from "./codec";
 
 /**
@@ -278,7 +278,7 @@ export async function readSessionTelemetry(
         .select({
           firstTs: chunks.firstTs,
           lastTs: chunks.lastTs,
-          data: chunks.data,
+          data: chunkData,
           driverId: chunks.driverId,
         })
         .from(chunks)
@@ -305,7 +305,7 @@ function chunksWithMeta(db: Db) {
     .select({
       firstTs: chunks.firstTs,
       lastTs: chunks.lastTs,
-      data: chunks.data,
+      data: chunkData,
       sessionId: chunks.sessionId,
       sessionType: sessions.sessionType,
       trackName: sessions.trackName,
@@ -353,7 +353,7 @@ export async function findSample(
   key: SeriesKey & { ts: number },
 ): Promise<SampleValues | null> {
   const [row] = await db
-    .select({ lastTs: chunks.lastTs, data: chunks.data })
+    .select({ lastTs: chunks.lastTs, data: chunkData })
     .from(chunks)
     .where(
       and(
@@ -380,7 +380,7 @@ export async function storedTimestamps(
   const first = timestamps[0] as number;
   const last = timestamps[timestamps.length - 1] as number;
   const rows = await db
-    .select({ data: chunks.data })
+    .select({ data: chunkData })
     .from(chunks)
     .where(
       and(

@@ -6,6 +6,7 @@ import type { SampleValues } from "../schemas/telemetry";
 import { prepared, type Statement } from "./batch";
 import {
   CHUNK_MAX_SPAN_MS,
+  chunkData,
   chunkUpsert,
   chunkUpserts,
   encodeRuns,
@@ -133,7 +134,12 @@ async function planLateMerge(
   const first = late[0] as SampleValues;
   const last = late[late.length - 1] as SampleValues;
   const covering = await db
-    .select()
+    .select({
+      firstTs: chunks.firstTs,
+      lastTs: chunks.lastTs,
+      ingestedAt: chunks.ingestedAt,
+      data: chunkData,
+    })
     .from(chunks)
     .where(
       and(

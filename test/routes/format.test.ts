@@ -40,7 +40,9 @@ describe("jsonRecords", () => {
           // Neighbouring rows share metadata objects (and values), as reads produce them.
           const rows: Row[] = picks.map(([s, k], i) => ({
             s:
-              i % 3 === 0 && i > 0 ? { ...s, speed: (picks[i - 1] as [SampleValues])[0].speed } : s,
+              i % 3 === 0 && i > 0
+                ? { ...s, speed: (picks[i - 1] as [SampleValues, number])[0].speed }
+                : s,
             meta: metas[k % metas.length] as RecordMeta,
           }));
           expect(jsonRecords(rows)).toBe(JSON.stringify(rows.map((r) => toRecord(r.s, r.meta))));
