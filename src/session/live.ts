@@ -23,6 +23,8 @@ export interface LiveLimits {
   maxBufferedBytes: number;
   /** Messages kept for resuming (`?since=`), besides the hot window's age bound. */
   logMessages: number;
+  /** Bytes of packed samples those messages may hold (a 64-car session's minute is 42 MB). */
+  logBytes: number;
 }
 
 export const DEFAULT_LIVE_LIMITS: LiveLimits = {
@@ -30,6 +32,7 @@ export const DEFAULT_LIVE_LIMITS: LiveLimits = {
   maxUnackedBytes: 2 * 1024 * 1024,
   maxBufferedBytes: 1024 * 1024,
   logMessages: 4096,
+  logBytes: 16 * 1024 * 1024,
 };
 
 /** Close codes the server uses. */
@@ -160,6 +163,8 @@ export class LiveHub {
   #seq: number | undefined;
   #reserved = 0;
   #log: LogEntry[] = [];
+  /** Bytes of packed samples the log holds. */
+  #logBytes = 0;
   /** Newest timestamp published per driver: where the next batch's decimation starts. */
   #lastTs = new Map<string, number>();
   /** Rebuilt lazily from attachments after the object wakes from hibernation. */
@@ -316,13 +321,24 @@ export class LiveHub {
     }
   }
 
-  /** Keeps the log within its message count and the hot window of sample time. */
+  /** Keeps the log within its message count, its bytes and the hot window of sample time. */
   #remember(entry: LogEntry): void {
     this.#log.push(entry);
+    this.#logBytes += bytesOf(entry);
     const cutoff = entry.newest - this.#windowMs;
     let drop = Math.max(0, this.#log.length - this.limits.logMessages);
-    while (drop < this.#log.length && (this.#log[drop] as LogEntry).newest < cutoff) drop++;
-    if (drop > 0) this.#log.splice(0, drop);
+    let bytes = this.#logBytes;
+    for (let i = 0; i < drop; i++) bytes -= bytesOf(this.#log[i] as LogEntry);
+    while (drop < this.#log.length) {
+      const oldest = this.#log[drop] as LogEntry;
+      if (oldest.newest >= cutoff && bytes <= this.limits.logBytes) break;
+      bytes -= bytesOf(oldest);
+      drop++;
+    }
+    if (drop > 0) {
+      this.#log.splice(0, drop);
+      this.#logBytes = bytes;
+    }
   }
 
   #greet(ws: WebSocket, sub: Subscriber, since: number | undefined, state: LiveState): void {
@@ -421,6 +437,10 @@ function trySend(ws: WebSocket, text: string): boolean {
   } catch {
     return false; // closed meanwhile
   }
+}
+
+function bytesOf(entry: LogEntry): number {
+  return entry.kind === "samples" ? entry.samples.byteLength : 0;
 }
 
 function errorText(code: string, message: string): string {

@@ -279,6 +279,27 @@ describe("GET /api/v1/sessions/{session_id}/live", () => {
     expect((await ahead.next()).type).toBe("snapshot");
   });
 
+  it("keeps its replay log within logBytes: older messages answer resync", async () => {
+    const sessionId = uniqueId("live");
+    const all = series(T0, 240);
+    await send(sessionId, all.slice(0, 60));
+    // Room for two batches of 60 packed samples (23 float64 each) and no more.
+    await setLimits(sessionId, { logBytes: 2 * 60 * 23 * 8 });
+    for (let i = 1; i < 4; i++) await send(sessionId, all.slice(i * 60, i * 60 + 60));
+    const probe = await connect(sessionId, "?channels=speed");
+    const { seq } = await probe.next();
+    // The last two batches replay; the one before them is gone.
+    const recent = await connect(sessionId, `?channels=speed&since=${seq - 2}`);
+    expect((await recent.take(2)).map((m) => [m.type, m.seq])).toEqual([
+      ["samples", seq - 1],
+      ["samples", seq],
+    ]);
+    const stale = await connect(sessionId, `?channels=speed&since=${seq - 3}`);
+    const resync = await stale.next();
+    expect(resync).toMatchObject({ type: "resync", seq });
+    expect(resync.reason).toMatch(/older than the replay log/);
+  });
+
   it("decimates to ?hz= and sends only the channels asked for", async () => {
     const sessionId = uniqueId("live");
     await openSession(sessionId);
