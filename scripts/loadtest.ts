@@ -104,8 +104,8 @@ const main = defineCommand({
       performance.now(),
     );
 
-    log("waiting for queued samples to reach D1");
-    await waitForQueue(url, sessionId, token);
+    log("waiting for the session's log to reach D1 (within FLUSH_SECONDS)");
+    await waitForHistory(url, sessionId, token);
     log("verifying D1");
     const verification = verify(args.state, ledger);
     const ok =
@@ -130,7 +130,6 @@ const main = defineCommand({
       retries: summary.retries,
       errors: result.stats.errors,
       rejected: summary.samples_rejected,
-      queued_responses: ledger.queuedResponses,
       unsettled: settled === null,
       verified: verification,
     };
@@ -174,8 +173,11 @@ function verify(stateDir: string, ledger: AckLedger): Verification {
   return total;
 }
 
-/** Samples answered 202 reach D1 from the session object's alarm: wait until none is queued. */
-async function waitForQueue(url: string, sessionId: string, token?: string) {
+/**
+ * Acknowledged samples reach D1 behind the acknowledgement, from the session object's alarm
+ * (within FLUSH_SECONDS): wait until the session reports none left to write.
+ */
+async function waitForHistory(url: string, sessionId: string, token?: string) {
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   for (let i = 0; i < 120; i++) {
     const res = await fetch(`${url}/api/v1/sessions/${sessionId}`, { headers });
@@ -184,7 +186,7 @@ async function waitForQueue(url: string, sessionId: string, token?: string) {
     if (!body.queued_samples) return;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  throw new Error("queued samples did not reach D1 within 2 minutes");
+  throw new Error("acknowledged samples did not reach D1 within 2 minutes");
 }
 
 function log(message: string) {

@@ -103,7 +103,6 @@ export default defineCommand({
           `retry ${retry.attempt} in ${Math.round(retry.delayMs)} ms: ${retry.reason}\n`,
         ),
       );
-      if (ack.body.queued) process.stderr.write("queued: the server stores it once D1 recovers\n");
       process.stdout.write(
         args.json
           ? `${JSON.stringify({ id: ack.body.id, status: ack.status })}\n`

@@ -63,10 +63,9 @@ const BatchAck = z.object({
   ids: z.array(z.string()),
   accepted: z.number(),
   duplicates: z.number().default(0),
-  queued: z.boolean().default(false),
 });
 export type BatchAck = z.infer<typeof BatchAck>;
-const SampleAck = z.object({ id: z.string(), queued: z.boolean().default(false) });
+const SampleAck = z.object({ id: z.string() });
 export type SampleAck = z.infer<typeof SampleAck>;
 const ErrorBody = z.object({
   error: z.string().optional(),

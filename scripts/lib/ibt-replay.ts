@@ -130,7 +130,7 @@ export function startReplay(opts: ReplayOptions): Replay {
         return fail(0, message, false);
       }
       const now = performance.now();
-      stats.ack(samples.length, ack.latencyMs, ack.body.duplicates, ack.body.queued, now);
+      stats.ack(samples.length, ack.latencyMs, ack.body.duplicates, now);
       const tallied = sessions.get(batch.sessionId);
       if (tallied) tallied.acked += samples.length;
     } catch (error) {

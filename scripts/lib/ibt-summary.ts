@@ -29,7 +29,6 @@ export interface ReplaySummary {
   samples_unacked: number;
   duplicates: number;
   batches: number;
-  batches_queued: number;
   retries: number;
   errors: number;
   /** Each completed lap with iRacing's own time: seconds, -1 untimed, null never posted. */
@@ -74,7 +73,6 @@ export function replaySummary(
     samples_unacked: stats.unacked,
     duplicates: stats.duplicates,
     batches: stats.batches,
-    batches_queued: stats.batchesQueued,
     retries: stats.retries,
     errors: stats.errors,
     laps: r.laps.map((l) => ({ lap: l.lap, time: l.time })),
@@ -102,8 +100,7 @@ export function formatReplaySummary(s: ReplaySummary, url: string, color: boolea
     `  samples   ${count(s.samples_sent)} sent · ${count(s.samples_acked)} acked · ` +
       `${bad(s.samples_rejected, "rejected")} · ${count(s.duplicates)} duplicates` +
       (s.samples_unacked > 0 ? ` · ${c.red(`${count(s.samples_unacked)} unacknowledged`)}` : ""),
-    `  requests  ${count(s.batches)} batches · ${s.retries} retries · ${s.errors} errors` +
-      (s.batches_queued > 0 ? ` · ${s.batches_queued} queued (202)` : ""),
+    `  requests  ${count(s.batches)} batches · ${s.retries} retries · ${s.errors} errors`,
   ];
   for (const session of s.sessions) {
     const known = (n: number | null) => (n === null ? "?" : count(n));

@@ -9,8 +9,6 @@ import type { FetchLike } from "./client";
 export class AckLedger {
   /** session → driver → acknowledged timestamps (ms), in arrival order. */
   readonly acked = new Map<string, Map<string, number[]>>();
-  /** Acknowledgements with status 202: the samples were queued, not yet in D1. */
-  queuedResponses = 0;
 
   /** A fetch that records the ids of every acknowledged batch. */
   wrap(inner: FetchLike): FetchLike {
@@ -19,8 +17,7 @@ export class AckLedger {
       if (!res.ok || request.method !== "POST") return res;
       // Read the body once (no tee'd clone left waiting) and hand the caller a copy of it.
       const text = await res.text();
-      const body = JSON.parse(text) as { ids?: string[]; id?: string; queued?: boolean };
-      if (body.queued) this.queuedResponses++;
+      const body = JSON.parse(text) as { ids?: string[]; id?: string };
       for (const id of body.ids ?? (body.id ? [body.id] : [])) this.record(id);
       return new Response(text, {
         status: res.status,

@@ -149,13 +149,7 @@ export function startSimulation(opts: RunOptions): Run {
         const message = `server acknowledged ${ack.body.ids.length} of ${samples.length} samples`;
         return fail(driverId, 0, message, false);
       }
-      stats.ack(
-        samples.length,
-        ack.latencyMs,
-        ack.body.duplicates,
-        ack.body.queued,
-        performance.now(),
-      );
+      stats.ack(samples.length, ack.latencyMs, ack.body.duplicates, performance.now());
     } catch (error) {
       const rejected = error instanceof ClientError && error.rejected;
       return fail(driverId, samples.length, (error as Error).message, rejected);

@@ -36,7 +36,6 @@ export interface RunSummary {
   samples_unacked: number;
   duplicates: number;
   batches: number;
-  batches_queued: number;
   retries: number;
   errors: number;
   laps_completed: number;
@@ -64,7 +63,6 @@ export class RunStats {
   samplesRejected = 0;
   duplicates = 0;
   batches = 0;
-  batchesQueued = 0;
   retries = 0;
   errors = 0;
   interrupted = false;
@@ -81,10 +79,9 @@ export class RunStats {
   }
 
   /** Records an acknowledged batch. */
-  ack(samples: number, latencyMs: number, duplicates: number, queued: boolean, at: number): void {
+  ack(samples: number, latencyMs: number, duplicates: number, at: number): void {
     this.samplesAcked += samples;
     this.duplicates += duplicates;
-    if (queued) this.batchesQueued++;
     this.latencies.push(latencyMs);
     this.#recent.push({ at, acked: this.samplesAcked });
     while (this.#recent.length > 2 && (this.#recent[0]?.at ?? at) < at - RATE_WINDOW_MS) {
@@ -138,7 +135,6 @@ export class RunStats {
       samples_unacked: this.unacked,
       duplicates: this.duplicates,
       batches: this.batches,
-      batches_queued: this.batchesQueued,
       retries: this.retries,
       errors: this.errors,
       laps_completed: this.lapsCompleted,

@@ -21,8 +21,7 @@ export function formatSummary(s: RunSummary, url: string, color: boolean): strin
       `ack p50 ${millis(s.ack_p50_ms)}, p99 ${millis(s.ack_p99_ms)})`,
     `  samples   ${count(s.samples_sent)} sent · ${count(s.samples_acked)} acked · ` +
       `${problems.join(" · ")} · ${count(s.duplicates)} duplicates`,
-    `  requests  ${count(s.batches)} batches · ${s.retries} retries · ${s.errors} errors` +
-      (s.batches_queued > 0 ? ` · ${s.batches_queued} queued (202)` : ""),
+    `  requests  ${count(s.batches)} batches · ${s.retries} retries · ${s.errors} errors`,
   ];
   const width = Math.max(...s.drivers.map((d) => d.length));
   for (const driver of s.drivers) {
