@@ -29,6 +29,16 @@ const NIBBLE = new Uint8Array(128);
 for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
 for (let i = 0; i < 6; i++) NIBBLE[65 + i] = 10 + i;
 
+const HEX_DIGITS = "0123456789ABCDEF";
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => `${HEX_DIGITS[b >> 4]}${HEX_DIGITS[b & 15]}`);
+
+/** `bytes` as hex text, for SQLite's `unhex()`. */
+export function toHex(bytes: Uint8Array): string {
+  const parts = new Array<string>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) parts[i] = BYTE_HEX[bytes[i] as number] as string;
+  return parts.join("");
+}
+
 /** The bytes of SQLite's `hex()` text (upper-case digits). */
 export function fromHex(hex: string): Uint8Array {
   const bytes = new Uint8Array(hex.length >>> 1);
@@ -76,7 +86,11 @@ export function lapRange(samples: readonly SampleValues[]): { first: number; las
   return { first, last };
 }
 
-/** The upsert that stores `run` as the chunk keyed by its first timestamp. */
+/**
+ * The upsert that stores `run` as the chunk keyed by its first timestamp. The bytes go over as
+ * hex text, once: D1 would carry a BLOB parameter as a JSON array of numbers, and a conflict
+ * update takes the inserted row's values (`excluded`) rather than binding them a second time.
+ */
 export function chunkUpsert(db: Db, key: SeriesKey, run: Run, ingestedAt: number): Statement {
   const { samples, data } = run;
   const first = samples[0] as SampleValues;
@@ -91,7 +105,7 @@ export function chunkUpsert(db: Db, key: SeriesKey, run: Run, ingestedAt: number
     lapFirst,
     lapLast,
     ingestedAt,
-    data,
+    data: sql<Uint8Array>`unhex(${toHex(data)})`,
   };
   return db
     .insert(chunks)
@@ -99,12 +113,12 @@ export function chunkUpsert(db: Db, key: SeriesKey, run: Run, ingestedAt: number
     .onConflictDoUpdate({
       target: [chunks.sessionId, chunks.driverId, chunks.firstTs],
       set: {
-        lastTs: row.lastTs,
-        sampleCount: row.sampleCount,
-        lapFirst: row.lapFirst,
-        lapLast: row.lapLast,
-        ingestedAt: row.ingestedAt,
-        data: row.data,
+        lastTs: sql.raw("excluded.last_ts"),
+        sampleCount: sql.raw("excluded.sample_count"),
+        lapFirst: sql.raw("excluded.lap_first"),
+        lapLast: sql.raw("excluded.lap_last"),
+        ingestedAt: sql.raw("excluded.ingested_at"),
+        data: sql.raw("excluded.data"),
       },
     });
 }
