@@ -30,7 +30,10 @@ for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
 for (let i = 0; i < 6; i++) NIBBLE[65 + i] = 10 + i;
 
 const HEX_DIGITS = "0123456789ABCDEF";
-const BYTE_HEX = Array.from({ length: 256 }, (_, b) => `${HEX_DIGITS[b >> 4]}${HEX_DIGITS[b & 15]}`);
+const BYTE_HEX = Array.from(
+  { length: 256 },
+  (_, b) => `${HEX_DIGITS[b >> 4]}${HEX_DIGITS[b & 15]}`,
+);
 
 /** `bytes` as hex text, for SQLite's `unhex()`. */
 export function toHex(bytes: Uint8Array): string {
