@@ -5,8 +5,11 @@ import { viewOf } from "./source";
 export const HEADERS_SIZE = 144;
 /** Size of one variable header. */
 export const VAR_HEADER_SIZE = 144;
-/** The only header version iRacing has written since 2011, and the one this reader understands. */
-export const SUPPORTED_VERSION = 2;
+/**
+ * The header versions this reader understands. Version 2 is what iRacing writes today; version 1
+ * (recordings of 2015–16 and earlier) has the same layout for every field read here.
+ */
+export const SUPPORTED_VERSIONS: readonly number[] = [1, 2];
 // A corrupt length must not make us buffer most of a 500 MB file; real session info is < 1 MB.
 const MAX_SESSION_INFO = 16 * 1024 * 1024;
 
@@ -73,8 +76,11 @@ function checkHeader(h: IbtHeader, size: number): void {
   const fail = (message: string) => {
     throw new IbtFormatError(message);
   };
-  if (h.version !== SUPPORTED_VERSION) {
-    fail(`unsupported header version ${h.version}: only version ${SUPPORTED_VERSION} is supported`);
+  if (!SUPPORTED_VERSIONS.includes(h.version)) {
+    fail(
+      `unsupported header version ${h.version} at offset 0: ` +
+        `this reader reads versions ${SUPPORTED_VERSIONS.join(" and ")}`,
+    );
   }
   if (h.tickRate <= 0) fail(`tick rate ${h.tickRate} is not positive`);
   if (h.bufferCount < 1 || h.bufferCount > 4) fail(`buffer count ${h.bufferCount} is not 1 to 4`);

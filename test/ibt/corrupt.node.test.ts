@@ -35,9 +35,15 @@ describe("opening a corrupt or truncated recording", () => {
     await rejects((await fixtureBytes(W13)).subarray(0, length), message);
   });
 
-  it("rejects an unsupported header version", async () => {
-    await rejects(await patched((v) => v.setInt32(0, 3, true)), /unsupported header version 3/);
-  });
+  it.each([0, 3, -1])(
+    "rejects header version %i, naming it and the versions read",
+    async (version) => {
+      const message = new RegExp(
+        `unsupported header version ${version} at offset 0: this reader reads versions 1 and 2`,
+      );
+      await rejects(await patched((v) => v.setInt32(0, version, true)), message);
+    },
+  );
 
   it("rejects a variable count far larger than the file", async () => {
     const bytes = await patched((v) => v.setInt32(24, 0x7fffffff, true));

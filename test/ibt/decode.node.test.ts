@@ -63,6 +63,17 @@ describe.each(FIXTURES)("decoding %s", (name) => {
     }
   });
 
+  it("reads a version-1 header (recordings of 2015–16) exactly as version 2", async () => {
+    const bytes = await fixtureBytes(name);
+    const v1 = bytes.slice();
+    new DataView(v1.buffer).setInt32(0, 1, true);
+    const [two, one] = await Promise.all([openIbt(memorySource(bytes)), openIbt(memorySource(v1))]);
+    expect(one.header.version).toBe(1);
+    expect(one.sampleCount).toBe(two.sampleCount);
+    expect(one.sessionInfo).toEqual(two.sessionInfo);
+    expect(await dump(one, 500)).toEqual(await dump(two, 500));
+  });
+
   it("gives the same values in windows of 1, 7 and 333 samples as in one window", async () => {
     const file = await openIbt(memorySource(await fixtureBytes(name)));
     const whole = await dump(file, file.sampleCount);
