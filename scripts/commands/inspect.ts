@@ -1,10 +1,10 @@
 import { basename } from "node:path";
 import { defineCommand } from "citty";
+import { recordingMeta } from "../../src/ibt/meta";
 import { colorFor, guard } from "../lib/exit";
 import { openRecording, reportRecordingErrors } from "../lib/ibt-file";
 import { inspectRecording } from "../lib/ibt-inspect";
 import { formatInspect } from "../lib/ibt-inspect-text";
-import { recordingMeta } from "../lib/ibt-meta";
 
 /** `pnpm simulate inspect <file.ibt>`: what a recording holds, and what a replay would send. */
 export default defineCommand({

@@ -1,12 +1,12 @@
 import { basename } from "node:path";
 import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
+import { IbtConverter } from "../../src/ibt/convert";
+import { recordingMeta, sessionTypeOf } from "../../src/ibt/meta";
 import { resolveEndpoint } from "../lib/config";
 import { colorFor, guard, onInterrupt } from "../lib/exit";
 import { validateAll } from "../lib/flags";
 import { count } from "../lib/format";
-import { IbtConverter } from "../lib/ibt-convert";
 import { type OpenRecording, openRecording, reportRecordingErrors } from "../lib/ibt-file";
-import { recordingMeta, sessionTypeOf } from "../lib/ibt-meta";
 import { planReplay } from "../lib/ibt-plan";
 import { type ReplayEvent, startReplay } from "../lib/ibt-replay";
 import { formatReplaySummary, replaySummary } from "../lib/ibt-summary";

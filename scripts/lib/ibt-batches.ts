@@ -1,7 +1,7 @@
 import type { IbtFile } from "../../src/ibt";
+import { IbtConverter, type SampleProblem, type WireSample } from "../../src/ibt/convert";
+import type { RecordingMeta } from "../../src/ibt/meta";
 import { MAX_BATCH_SAMPLES } from "./batches";
-import { IbtConverter, type SampleProblem, type WireSample } from "./ibt-convert";
-import type { RecordingMeta } from "./ibt-meta";
 
 /**
  * A recording cut into compact batches. Transport-free. The cut depends only on the file and

@@ -1,7 +1,7 @@
 import { type IbtFile, IbtFormatError } from "../../src/ibt";
-import { IbtConverter } from "./ibt-convert";
-import { LapWatch, type RecordedLap } from "./ibt-laps";
-import type { RecordingMeta } from "./ibt-meta";
+import { IbtConverter } from "../../src/ibt/convert";
+import { LapWatch, type RecordedLap } from "../../src/ibt/laps";
+import type { RecordingMeta } from "../../src/ibt/meta";
 
 /**
  * What `pnpm simulate inspect` reports: the headers, the session, the laps, what a replay

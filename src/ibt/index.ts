@@ -1,5 +1,6 @@
 /**
- * A streaming reader of iRacing `.ibt` telemetry recordings. Transport-free: it reads through a
+ * A streaming reader of iRacing `.ibt` telemetry recordings, and (convert.ts, meta.ts) the one
+ * conversion of its channels into wire samples. Transport-free: it reads through a
  * ByteSource, so the Node CLI (scripts/ibt-source.ts) and the Worker share it.
  */
 export { IbtFormatError } from "./errors";

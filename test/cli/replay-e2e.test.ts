@@ -1,8 +1,8 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { recordingMeta } from "../../scripts/lib/ibt-meta";
 import { type ReplayOptions, startReplay } from "../../scripts/lib/ibt-replay";
 import { type IbtFile, memorySource, openIbt } from "../../src/ibt";
+import { recordingMeta } from "../../src/ibt/meta";
 import type { LapView, SessionSummary } from "../../src/session/types";
 import { getJson, uniqueId } from "../helpers/api";
 import { TEST_TOKENS } from "../helpers/tokens";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { noCounts, type ReplayBatch, replayBatches } from "../../../scripts/lib/ibt-batches";
-import type { SampleProblem } from "../../../scripts/lib/ibt-convert";
-import { recordingMeta } from "../../../scripts/lib/ibt-meta";
 import type { IbtFile } from "../../../src/ibt";
+import type { SampleProblem } from "../../../src/ibt/convert";
+import { recordingMeta } from "../../../src/ibt/meta";
 import { handRecording, openBytes, restingSample } from "./helpers";
 import { lapRecording } from "./lap-recording";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { WireSample } from "../../../scripts/lib/ibt-convert";
 import { openIbt } from "../../../src/ibt";
+import type { WireSample } from "../../../src/ibt/convert";
 import { AMG, openFixture, W13 } from "../../ibt/fixtures";
 import { convertAll } from "./helpers";
 

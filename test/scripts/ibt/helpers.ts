@@ -1,6 +1,6 @@
-import { type Conversion, IbtConverter } from "../../../scripts/lib/ibt-convert";
-import { recordingMeta } from "../../../scripts/lib/ibt-meta";
 import { type IbtFile, type IbtValue, memorySource, openIbt } from "../../../src/ibt";
+import { type Conversion, IbtConverter } from "../../../src/ibt/convert";
+import { recordingMeta } from "../../../src/ibt/meta";
 import { buildIbt, type VarSpec } from "../../ibt/build";
 import { sessionYaml, variables } from "./lap-recording";
 

@@ -1,9 +1,9 @@
-import { STANDARD_GRAVITY } from "../../../scripts/lib/ibt-convert";
-import { metresPerDegree } from "../../../scripts/lib/ibt-position";
 import type { ClassId } from "../../../scripts/sim/cars";
 import { createCarSimulation, type SimSample } from "../../../scripts/sim/generator";
 import type { TrackId } from "../../../scripts/sim/tracks";
 import type { IbtValue } from "../../../src/ibt";
+import { STANDARD_GRAVITY } from "../../../src/ibt/convert";
+import { metresPerDegree } from "../../../src/ibt/position";
 import { buildIbt, type VarSpec } from "../../ibt/build";
 
 /**

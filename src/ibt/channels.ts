@@ -1,4 +1,4 @@
-import type { IbtFile, IbtSample } from "../../src/ibt";
+import type { IbtFile, IbtSample } from "./index";
 
 /** Reads one numeric variable from a sample. */
 export type Read = (sample: IbtSample) => number;

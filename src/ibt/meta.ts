@@ -1,4 +1,4 @@
-import { type IbtFile, recordingInfo } from "../../src/ibt";
+import { type IbtFile, recordingInfo } from "./index";
 
 /**
  * What a recording's session YAML and headers say about who drove what, where and when, in the

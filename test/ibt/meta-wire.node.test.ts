@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { recordingMeta, sessionTypeOf, slug } from "../../../scripts/lib/ibt-meta";
-import { openIbt } from "../../../src/ibt";
-import { SeriesId } from "../../../src/schemas/telemetry";
-import { AMG, openFixture, W13 } from "../../ibt/fixtures";
-import { handRecording, openBytes, restingSample } from "./helpers";
+import { openIbt } from "../../src/ibt";
+import { recordingMeta, sessionTypeOf, slug } from "../../src/ibt/meta";
+import { SeriesId } from "../../src/schemas/telemetry";
+import { handRecording, openBytes, restingSample } from "../scripts/ibt/helpers";
+import { AMG, openFixture, W13 } from "./fixtures";
 
 async function fixtureMeta(name: string) {
   const source = await openFixture(name);

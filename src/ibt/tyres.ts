@@ -1,5 +1,5 @@
-import type { IbtFile } from "../../src/ibt";
-import { numberReader, type Read } from "./ibt-read";
+import { numberReader, type Read } from "./channels";
+import type { IbtFile } from "./index";
 
 /**
  * Tyre temperatures for `tire_temps_fl/fr/rl/rr` (°C). Transport-free. Disk recordings carry

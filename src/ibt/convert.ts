@@ -1,10 +1,10 @@
-import { type IbtFile, IbtFormatError, type IbtSample } from "../../src/ibt";
-import { BatchSample, type BatchSampleInput } from "../../src/schemas/telemetry";
-import { issuePath } from "./format";
-import { type RecordingMeta, sessionTypeOf } from "./ibt-meta";
-import { type Fix, projector } from "./ibt-position";
-import { numberReader, type Read } from "./ibt-read";
-import { tyreReaders } from "./ibt-tyres";
+import { formatPath } from "../domain/problems";
+import { BatchSample, type BatchSampleInput } from "../schemas/telemetry";
+import { numberReader, type Read } from "./channels";
+import { type IbtFile, IbtFormatError, type IbtSample } from "./index";
+import { type RecordingMeta, sessionTypeOf } from "./meta";
+import { type Fix, projector } from "./position";
+import { tyreReaders } from "./tyres";
 
 /**
  * iRacing sample → wire sample (DESIGN §2). Transport-free: no Node APIs, so the workerd
@@ -20,7 +20,7 @@ import { tyreReaders } from "./ibt-tyres";
  *   SteeringWheelAngle rad → steering_angle degrees (positive: wheel turned left, as iRacing)
  *   LatAccel, LongAccel, VertAccel m/s² (gravity included) ÷ 9.80665 → lateral/longitudinal/
  *     vertical_g (a car at rest reads vertical_g ≈ 1)
- *   tyre temperatures: see ibt-tyres.ts      Lat/Lon/Alt: see ibt-position.ts
+ *   tyre temperatures: see tyres.ts      Lat/Lon/Alt: see position.ts
  *   timestamp = session start date (disk sub-header) + SessionTime
  */
 
@@ -198,7 +198,7 @@ export class IbtConverter {
     const checked = BatchSample.safeParse(sample);
     if (!checked.success) {
       const issues = checked.error.issues.map((issue) => ({
-        field: issuePath(issue.path),
+        field: formatPath(issue.path.map(String).join(".")),
         message: issue.message,
       }));
       return { kind: "invalid", index, problem: { index, sessionTime, issues } };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Conversion, WireSample } from "../../../scripts/lib/ibt-convert";
-import { BatchSample } from "../../../src/schemas/telemetry";
-import { convertAll, handRecording, openBytes, restingSample } from "./helpers";
-import { lapRecording, START_DATE_S, variables } from "./lap-recording";
+import type { Conversion, WireSample } from "../../src/ibt/convert";
+import { BatchSample } from "../../src/schemas/telemetry";
+import { convertAll, handRecording, openBytes, restingSample } from "../scripts/ibt/helpers";
+import { lapRecording, START_DATE_S, variables } from "../scripts/ibt/lap-recording";
 
 const converted = (c: Conversion | undefined): WireSample => {
   if (c?.kind !== "sample") throw new Error(`expected a converted sample, got ${c?.kind}`);

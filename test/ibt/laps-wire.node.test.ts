@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { LapWatch, type RecordedLap } from "../../../scripts/lib/ibt-laps";
-import { convertAll, openBytes } from "./helpers";
-import { lapRecording } from "./lap-recording";
+import { LapWatch, type RecordedLap } from "../../src/ibt/laps";
+import { convertAll, openBytes } from "../scripts/ibt/helpers";
+import { lapRecording } from "../scripts/ibt/lap-recording";
 
 async function lapsOf(bytes: Uint8Array): Promise<RecordedLap[]> {
   const watch = new LapWatch();

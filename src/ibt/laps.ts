@@ -1,4 +1,4 @@
-import type { WireSample } from "./ibt-convert";
+import type { WireSample } from "./convert";
 
 /**
  * The laps of a recording as iRacing itself times them, for the progress display and the
