@@ -46,7 +46,12 @@ export const DriverSummary = z
     first_timestamp: z.string().nullable(),
     last_timestamp: z.string().nullable(),
     current_lap: z.number().int().nullable(),
-    laps_completed: z.number().int(),
+    laps_completed: z
+      .number()
+      .int()
+      .describe(
+        "Laps completed from line to line; lap 0 (the run to the first crossing) is not counted",
+      ),
     best_lap: z.object({ lap: z.number().int(), lap_time: z.number() }).nullable(),
     last_lap_time: z.number().nullable(),
     queued_samples: z.number().int(),

@@ -137,6 +137,13 @@ export class DriverHot {
     return best;
   }
 
+  /** Laps driven from line to line: lap 0, the run to the first crossing, is not one. */
+  completedLaps(): number {
+    let n = 0;
+    for (const { lap } of this.laps.values()) if (lap.lap >= 1) n++;
+    return n;
+  }
+
   summary(): DriverSummary {
     const best = this.bestLap();
     const latest = this.ring.last();
@@ -147,7 +154,7 @@ export class DriverHot {
       first_timestamp: this.firstTs === null ? null : formatTimestamp(this.firstTs),
       last_timestamp: this.lastTs === null ? null : formatTimestamp(this.lastTs),
       current_lap: this.tracker.currentLap ?? latest?.current_lap ?? null,
-      laps_completed: this.laps.size,
+      laps_completed: this.completedLaps(),
       best_lap: best ? { lap: best.lap, lap_time: best.lapTime as number } : null,
       last_lap_time: this.tracker.lastLap?.lapTime ?? null,
       queued_samples: this.unflushed,

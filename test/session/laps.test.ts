@@ -62,6 +62,12 @@ describe("GET /api/v1/sessions/{session_id}/laps", () => {
     // The partial lap before the first crossing is never given an invented time.
     expect(body.find((l) => l.lap === 0)).toMatchObject({ timed: false, lap_time: null });
     expect(body.filter((l) => l.best).map((l) => l.lap)).toEqual([2]);
+    // Laps 1-3 are completed; lap 0 is listed but is not a completed lap, lap 4 is under way.
+    const summary = await getJson<Json>(`/api/v1/sessions/${sessionId}`);
+    expect((summary.body.drivers as Json[])[0]).toMatchObject({
+      laps_completed: 3,
+      current_lap: 4,
+    });
   });
 
   it("takes the official time posted after the line, and flags a -1 lap untimed", async () => {
