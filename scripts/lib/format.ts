@@ -1,12 +1,16 @@
 /** Formatting for the terminal: lap times, counts, durations. No Node APIs. */
 
-/** 136.0254 → "2:16.025"; null → "–". */
+/**
+ * 136.0254 → "2:16.025"; null → "–". Rounded to the millisecond, half up, from the decimal the API
+ * shows (137.2365 → "2:17.237"; the product's binary error is dropped first), exactly as the
+ * dashboard's lapTime (src/dashboard/ui/format.js) rounds.
+ */
 export function lapTime(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds) || seconds <= 0) return "–";
-  const ms = Math.round(seconds * 1000);
+  const ms = Math.round(Number((seconds * 1000).toFixed(3)));
   const m = Math.floor(ms / 60_000);
-  const s = ((ms % 60_000) / 1000).toFixed(3).padStart(6, "0");
-  return m > 0 ? `${m}:${s}` : `${(ms / 1000).toFixed(3)}`;
+  const s = ((ms - m * 60_000) / 1000).toFixed(3);
+  return m > 0 ? `${m}:${s.padStart(6, "0")}` : s;
 }
 
 /** 12345 → "12,345". */

@@ -1,11 +1,15 @@
 /** Number and time formatting for the dashboard. */
 
-/** 86.4123 → "1:26.412"; null → "—". */
+/**
+ * 86.4123 → "1:26.412"; null → "—". Rounded to the millisecond, half up, from the decimal the API
+ * shows (137.2365 → "2:17.237"), exactly as the CLI's lapTime (scripts/lib/format.ts) rounds.
+ */
 export function lapTime(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
-  const m = Math.floor(seconds / 60);
-  const s = seconds - m * 60;
-  return m > 0 ? `${m}:${s.toFixed(3).padStart(6, "0")}` : s.toFixed(3);
+  const ms = Math.round(Number((seconds * 1000).toFixed(3)));
+  const m = Math.floor(ms / 60_000);
+  const s = ((ms - m * 60_000) / 1000).toFixed(3);
+  return m > 0 ? `${m}:${s.padStart(6, "0")}` : s;
 }
 
 /** 0.4321 → "+0.432", -0.1 → "−0.100". */
