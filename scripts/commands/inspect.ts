@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import { defineCommand } from "citty";
 import { recordingMeta } from "../../src/ibt/meta";
 import { colorFor, guard } from "../lib/exit";
+import { refuseUnknownFlags } from "../lib/flags";
 import { openRecording, reportRecordingErrors } from "../lib/ibt-file";
 import { inspectRecording } from "../lib/ibt-inspect";
 import { formatInspect } from "../lib/ibt-inspect-text";
@@ -20,9 +21,10 @@ export default defineCommand({
       description: "Print the report as one JSON object",
     },
   },
-  run: ({ args }) =>
-    guard("inspect", () =>
-      reportRecordingErrors(args.file, async () => {
+  run: ({ args, rawArgs, cmd }) =>
+    guard("inspect", async () => {
+      await refuseUnknownFlags(rawArgs, cmd.args);
+      await reportRecordingErrors(args.file, async () => {
         const { file, bytes, close } = await openRecording(args.file);
         try {
           const meta = recordingMeta(file);
@@ -35,6 +37,6 @@ export default defineCommand({
         } finally {
           await close();
         }
-      }),
-    ),
+      });
+    }),
 });

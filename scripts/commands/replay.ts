@@ -4,7 +4,7 @@ import { IbtConverter } from "../../src/ibt/convert";
 import { recordingMeta, sessionTypeOf } from "../../src/ibt/meta";
 import { resolveEndpoint } from "../lib/config";
 import { colorFor, guard, onInterrupt } from "../lib/exit";
-import { validateAll } from "../lib/flags";
+import { refuseUnknownFlags, validateAll } from "../lib/flags";
 import { count } from "../lib/format";
 import { type OpenRecording, openRecording, reportRecordingErrors } from "../lib/ibt-file";
 import { planReplay } from "../lib/ibt-plan";
@@ -55,17 +55,18 @@ export default defineCommand({
     description: "Replay an iRacing .ibt recording into the API, batch by batch",
   },
   args: replayArgs,
-  run: ({ args }) =>
-    guard("replay", () =>
-      reportRecordingErrors(args.file, async () => {
+  run: ({ args, rawArgs, cmd }) =>
+    guard("replay", async () => {
+      await refuseUnknownFlags(rawArgs, cmd.args);
+      await reportRecordingErrors(args.file, async () => {
         const recording = await openRecording(args.file);
         try {
           await replay(args, recording);
         } finally {
           await recording.close();
         }
-      }),
-    ),
+      });
+    }),
 });
 
 async function replay(args: ParsedArgs<typeof replayArgs>, { file }: OpenRecording) {

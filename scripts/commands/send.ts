@@ -3,7 +3,7 @@ import { TelemetrySample, type TelemetrySampleInput } from "../../src/schemas/te
 import { createClient } from "../lib/client";
 import { resolveEndpoint } from "../lib/config";
 import { guard } from "../lib/exit";
-import { FlagChecker, validateAll } from "../lib/flags";
+import { FlagChecker, refuseUnknownFlags, validateAll } from "../lib/flags";
 import { serverArgs } from "./simulate-args";
 
 /** Which flag sets each field, so a schema error names the flag the user typed. */
@@ -68,8 +68,9 @@ export default defineCommand({
     json: { type: "boolean", default: false, description: 'Print {"id", "status"} as JSON' },
     ...serverArgs,
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs, cmd }) =>
     guard("send", async () => {
+      await refuseUnknownFlags(rawArgs, cmd.args);
       const check = new FlagChecker();
       const num = (flag: string, raw: string) =>
         check.number(flag, raw, -Number.MAX_VALUE, Number.MAX_VALUE, "a number");

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { resolveEndpoint } from "../lib/config";
 import { colorFor, guard, onInterrupt } from "../lib/exit";
-import { validateAll } from "../lib/flags";
+import { refuseUnknownFlags, validateAll } from "../lib/flags";
 import { planSimulation } from "../lib/plan";
 import { createProgress } from "../lib/progress";
 import { startSimulation } from "../lib/runner";
@@ -17,8 +17,9 @@ export default defineCommand({
     description: "Drive simulated cars round a track, streaming batches to the API (default)",
   },
   args: simulateArgs,
-  run: ({ args }) =>
+  run: ({ args, rawArgs, cmd }) =>
     guard("", async () => {
+      await refuseUnknownFlags(rawArgs, cmd.args);
       const [plan, { url, token }] = validateAll(
         () => planSimulation(args),
         () => resolveEndpoint(args),
