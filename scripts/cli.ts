@@ -1,6 +1,11 @@
+// First, before citty loads: decides citty's colour.
+import "./lib/citty-color";
 import { defineCommand, runMain } from "citty";
 import { version } from "../package.json";
 import { simulateArgs } from "./commands/simulate-args";
+import { restoreColorEnv } from "./lib/citty-color";
+
+restoreColorEnv();
 
 /**
  * `pnpm simulate [command]`: the telemetry simulator. Commands load lazily, so `send` never

@@ -43,3 +43,18 @@ describe("pnpm simulate --help", () => {
     expectEveryDefault(stdout, send.args as Record<string, ArgDef>);
   });
 });
+
+describe("colour", () => {
+  // What a user's shell has: no NO_COLOR, and none of the variables a test run sets.
+  const shell = { NO_COLOR: undefined, TEST: undefined, CI: undefined, TERM: "xterm-256color" };
+
+  it.each([[[]], [["send"]], [["replay"]]])(
+    "prints help %j without escapes when stdout is not a terminal",
+    async (command) => {
+      const { code, stdout } = await runCli([...command, "--help"], { env: shell });
+      expect(code).toBe(0);
+      expect(stdout).toContain("USAGE");
+      expect(stdout).not.toContain("\u001b[");
+    },
+  );
+});

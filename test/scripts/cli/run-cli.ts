@@ -28,7 +28,7 @@ export function tempDir(files: Record<string, string> = {}): string {
  */
 export function spawnCli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ) {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...opts.env };
   if (!opts.env?.SERVER_URL) delete env.SERVER_URL;
@@ -54,7 +54,7 @@ export function spawnCli(
 /** Runs `pnpm simulate <args>` to the end (see `spawnCli`). */
 export function runCli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<CliResult> {
   return spawnCli(args, opts).done;
 }
