@@ -22,6 +22,8 @@ export default defineConfig(async () => {
                   ADMIN_TOKEN: TEST_TOKENS.admin,
                   // Reads are open unless a test configures a read token (whatever .dev.vars says).
                   READ_TOKEN: "",
+                  // Small enough for the 413 test to send a body past it.
+                  MAX_IBT_BYTES: "4000000",
                 },
                 // A tiny limiter for the rate-limit tests (the real ones allow 1000 per 10 s).
                 ratelimits: {

@@ -131,6 +131,27 @@ function targets(rounds: Rounds, reads: Reads, cost: Cost, kill: Kill, sizes: nu
       ">= 0.6",
       (t) => atLeast(t, 0.6),
     ),
+    import_samples_vs_sqlite_rows: check(
+      ratio((r) => r.imports.samplesPerSecond / r.ceilingRowsPerSecond),
+      ">= 0.5",
+      (t) => atLeast(t, 0.5),
+    ),
+    import_samples_vs_upload_floor: check(
+      ratio((r) => r.imports.samplesPerSecond / r.imports.uploadFloorSamplesPerSecond),
+      "(context: the same uploads received and hashed, nothing stored)",
+    ),
+    upload_floor_samples_vs_sqlite_rows: check(
+      ratio((r) => r.imports.uploadFloorSamplesPerSecond / r.ceilingRowsPerSecond),
+      "(context: the most any upload of this file reaches through this server)",
+    ),
+    held_import_samples_vs_sqlite_rows: check(
+      ratio((r) => r.imports.heldSamplesPerSecond / r.ceilingRowsPerSecond),
+      "(context: the file already in the Worker: conversion and the write path)",
+    ),
+    import_worker_cpu_ms_per_mb: check(
+      ratio((r) => r.imports.workerCpuMsPerMb ?? Number.NaN),
+      "(context: the Worker's CPU per megabyte of .ibt)",
+    ),
     bulk_samples_vs_sqlite_rows: check(
       ratio((r) => r.bulk.samplesPerSecond / r.ceilingRowsPerSecond),
       "(context: raw SQLite on this machine)",

@@ -55,6 +55,11 @@ export function retentionMs(env: Partial<Env>): number {
   return days * DAY_MS;
 }
 
+/** `MAX_IBT_BYTES` (default 64 MiB): the largest `.ibt` upload. */
+export function maxIbtBytes(env: Partial<Env>): number {
+  return positive(env.MAX_IBT_BYTES, 64 * 1024 * 1024);
+}
+
 /** `FLUSH_SECONDS` as milliseconds (default 30): the longest a sample waits for history. */
 export function flushMs(env: Partial<Env>): number {
   return positive(env.FLUSH_SECONDS, 30) * 1000;

@@ -3,6 +3,7 @@ import {
   DeleteBody,
   DeleteQuery,
   DriverHistoryQuery,
+  IbtUploadQuery,
   LapsQuery,
   SessionListQuery,
   SessionTelemetryQuery,
@@ -12,6 +13,7 @@ import {
   Deleted,
   ErrorBody,
   Health,
+  IbtImport,
   IngestMany,
   IngestOne,
   LapView,
@@ -117,6 +119,36 @@ export function openApiDocument(serverUrl?: string) {
           parameters: [idempotencyHeader],
           requestBody: { required: true, content: content(TelemetryPost, "input") },
           responses: ingestResponses(z.union([IngestOne, IngestMany])),
+        },
+      },
+      "/api/v1/ibt": {
+        post: {
+          summary:
+            "Import an iRacing .ibt recording (201; the same file again: 200, nothing stored)",
+          description:
+            "The body is the file as iRacing wrote it (header versions 1 and 2), at most MAX_IBT_BYTES (default 64 MiB). Driver, track, car, session type and session come from the recording's session info unless `session_id` / `driver_id` say otherwise. Every sample is converted before anything is stored, then stored through the same session write path as live ingest (exactly once: samples the session already holds are counted in `duplicates`). A recording with several iRacing sessions becomes one API session per iRacing session (`<session_id>-s<SessionNum>` after the first). Session-scoped reads see it at once; driver history and the session list within FLUSH_SECONDS plus a few seconds.",
+          parameters: parameters(IbtUploadQuery, "query"),
+          requestBody: {
+            required: true,
+            content: {
+              "application/octet-stream": {
+                schema: { type: "string", contentMediaType: "application/octet-stream" },
+              },
+            },
+          },
+          responses: {
+            "201": { description: "Imported", content: content(IbtImport) },
+            "200": {
+              description: "This file was imported before: the same body, nothing stored",
+              content: content(IbtImport),
+            },
+            "413": error("Larger than MAX_IBT_BYTES"),
+            "415": error("Content-Type is not application/octet-stream"),
+            "422": error(
+              "`invalid_ibt`: the file cannot be read (what is wrong, and at which offset); nothing was stored",
+            ),
+            ...errors,
+          },
         },
       },
       "/api/v1/telemetry/{id}": {

@@ -8,6 +8,7 @@ import { dashboardRoutes } from "./routes/dashboard";
 import { docsRoutes } from "./routes/docs";
 import { driverRoutes } from "./routes/drivers";
 import { healthRoutes } from "./routes/health";
+import { ibtRoutes } from "./routes/ibt";
 import { liveRoutes } from "./routes/live";
 import { racingRoutes } from "./routes/racing";
 import { sessionRoutes } from "./routes/sessions";
@@ -28,6 +29,7 @@ export function createApp() {
     .use("/api/v1/*", admission())
     .use("/api/v1/*", guard())
     .route("/api/v1/telemetry", telemetryRoutes)
+    .route("/api/v1/ibt", ibtRoutes)
     .route("/api/v1/sessions", sessionRoutes)
     .route("/api/v1/sessions", liveRoutes)
     .route("/api/v1/drivers", driverRoutes)

@@ -7,6 +7,7 @@ interface __BaseEnv_Env {
 	RETENTION_DAYS: string;
 	MAX_BATCH_SAMPLES: string;
 	MAX_BODY_BYTES: string;
+	MAX_IBT_BYTES: string;
 	CORS_ORIGINS: string;
 	LOG_LEVEL: string;
 	LOG_SAMPLE_RATE: string;
@@ -28,7 +29,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "RETENTION_DAYS" | "MAX_BATCH_SAMPLES" | "MAX_BODY_BYTES" | "CORS_ORIGINS" | "LOG_LEVEL" | "LOG_SAMPLE_RATE" | "HOT_WINDOW_SECONDS" | "FLUSH_SECONDS" | "MAX_INFLIGHT" | "MAX_SESSION_INFLIGHT">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "RETENTION_DAYS" | "MAX_BATCH_SAMPLES" | "MAX_BODY_BYTES" | "MAX_IBT_BYTES" | "CORS_ORIGINS" | "LOG_LEVEL" | "LOG_SAMPLE_RATE" | "HOT_WINDOW_SECONDS" | "FLUSH_SECONDS" | "MAX_INFLIGHT" | "MAX_SESSION_INFLIGHT">> {}
 }
 declare module "uplot/dist/*" {
 	const value: string;

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { get as httpGet } from "node:http";
 import { join, sep } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -100,6 +100,7 @@ export async function writeRound(
     server,
     bulkLoad(() => "/api/v1/bench/parse"),
   );
+  const imports = await importRound(server, rep, o);
   const ceiling = sqliteCeiling(tape, o.ceilingRows);
   const realtime: Record<string, { cars: LoadResult; health: LoadResult }> = {};
   for (const cars of [1, 16, 64]) realtime[cars] = await realtimeRound(server, tape, cars, rep, o);
@@ -110,9 +111,61 @@ export async function writeRound(
     withoutLimiter,
     bulk: { ...bulk, samplesPerSecond: bulk.perSecond * 600 },
     noopParse: { ...noop, samplesPerSecond: noop.perSecond * 600 },
+    imports,
     ceilingRowsPerSecond: ceiling,
     realtime,
     overload,
+  };
+}
+
+/** The recording the import round uploads: a real iRacing file of 3,371 samples (3.4 MB). */
+const IMPORT_FILE = new URL("../../test/fixtures/ibt/amg-gt4_red-bull-ring.ibt", import.meta.url);
+const IMPORT_SAMPLES = 3371;
+/** Imports per request of the file held in the Worker. */
+const HELD_IMPORTS = 5;
+
+/**
+ * `.ibt` uploads (`POST /ibt`), two clients, each upload to a session of its own so that every
+ * one is a first import: samples stored per second, and the Worker's CPU per megabyte. Beside
+ * it, in turn, the same uploads to the bench Worker's no-op upload endpoint (received, hashed,
+ * nothing stored: the floor of any upload through this server) and imports of the file already
+ * held in the Worker (worker.ts: conversion and the session write path without the upload).
+ */
+async function importRound(server: BenchServer, rep: number, o: SuiteOptions) {
+  const bytes = readFileSync(IMPORT_FILE);
+  const upload = (path: (c: number, i: number) => string) => ({
+    clients: 2,
+    durationMs: o.seconds * 1000,
+    request: (c: number, i: number) =>
+      new Request(`${server.url}${path(c, i)}`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/octet-stream",
+          Authorization: `Bearer ${server.token}`,
+        },
+        body: bytes,
+      }),
+  });
+  const load = await withCpu(
+    server,
+    upload((c, i) => `/api/v1/ibt?session_id=import-${rep}-${c}-${i}`),
+  );
+  const floor = await withCpu(
+    server,
+    upload(() => "/api/v1/bench/upload"),
+  );
+  const held = await withCpu(
+    server,
+    upload(() => `/api/v1/bench/import?n=${HELD_IMPORTS}`),
+  );
+  const mb = bytes.byteLength / 1e6;
+  return {
+    ...load,
+    bytes: bytes.byteLength,
+    samplesPerSecond: load.perSecond * IMPORT_SAMPLES,
+    workerCpuMsPerMb: load.cpu ? load.cpu.worker / mb : undefined,
+    uploadFloorSamplesPerSecond: floor.perSecond * IMPORT_SAMPLES,
+    heldSamplesPerSecond: held.perSecond * IMPORT_SAMPLES * HELD_IMPORTS,
   };
 }
 

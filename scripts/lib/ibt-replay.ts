@@ -1,10 +1,15 @@
 import type { IbtFile } from "../../src/ibt";
+import {
+  noCounts,
+  type ReplayBatch,
+  type ReplayCounts,
+  replayBatches,
+} from "../../src/ibt/batches";
 import type { SampleProblem } from "../../src/ibt/convert";
 import { LapWatch, type RecordedLap } from "../../src/ibt/laps";
 import type { RecordingMeta } from "../../src/ibt/meta";
 import { idempotencyKey, sleepUnlessAborted } from "./batches";
 import { ClientError, type ClientOptions, createClient } from "./client";
-import { noCounts, type ReplayBatch, type ReplayCounts, replayBatches } from "./ibt-batches";
 import type { RunEvent } from "./runner";
 import { type CarProgress, carProgress, RunStats } from "./stats";
 

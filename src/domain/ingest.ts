@@ -48,7 +48,10 @@ const fn = (v: number | null | undefined) => (v == null ? null : Math.fround(v))
  * literal so every sample shares one hidden class (dynamic keys made this the slowest step of
  * ingest); the `SampleValues` type keeps it complete.
  */
-export function toSampleValues(s: BatchSample, ts: number): SampleValues {
+export function toSampleValues(
+  s: Omit<BatchSample, "timestamp"> & { timestamp?: unknown },
+  ts: number,
+): SampleValues {
   return {
     ts,
     speed: f(s.speed),

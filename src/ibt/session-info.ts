@@ -1,4 +1,4 @@
-import { parseDocument } from "yaml";
+import { load, YAMLException } from "js-yaml";
 import { IbtFormatError } from "./errors";
 import { decodeText } from "./text";
 
@@ -46,15 +46,18 @@ function needsQuotes(value: string): boolean {
 export function parseSessionInfo(bytes: Uint8Array, offset: number): SessionInfo {
   const end = bytes.indexOf(0);
   const text = sanitiseSessionYaml(decodeText(end === -1 ? bytes : bytes.subarray(0, end)));
-  // Duplicate keys would be a quirk, not corruption: keep the last rather than reject the file.
-  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: true });
-  const error = doc.errors[0];
-  if (error) {
-    // prettyErrors adds a source excerpt after the first line; the first line says enough.
-    const reason = error.message.split("\n")[0]?.replace(/:$/, "");
-    throw new IbtFormatError(`session info YAML at offset ${offset} does not parse: ${reason}`);
+  let info: unknown;
+  try {
+    // YAML 1.2's core schema (dates stay text). Duplicate keys would be a quirk, not corruption
+    // (`json`: the last one wins); iRacing writes no aliases, so a file full of them is refused.
+    info = load(text, { json: true, maxAliases: 64 });
+  } catch (err) {
+    if (!(err instanceof YAMLException)) throw err;
+    const line = err.mark ? ` (line ${err.mark.line + 1}, column ${err.mark.column + 1})` : "";
+    throw new IbtFormatError(
+      `session info YAML at offset ${offset} does not parse: ${err.reason}${line}`,
+    );
   }
-  const info: unknown = doc.toJS();
   if (info === null || typeof info !== "object" || Array.isArray(info)) {
     throw new IbtFormatError(`session info YAML at offset ${offset} is not a mapping`);
   }

@@ -71,7 +71,7 @@ function timestamp(v: unknown, now: number): number | null | undefined | false {
 }
 
 /** Whether every channel of `o` is present (or optional) and within its range. */
-function channelsValid(o: Record<string, unknown>): boolean {
+export function channelsValid(o: Record<string, unknown>): boolean {
   for (let k = 0; k < NAMES.length; k++) {
     const v = o[NAMES[k] as string];
     const kind = KINDS[k];

@@ -113,4 +113,14 @@ export const DeleteBody = z.strictObject({
 export const DeleteQuery = z.strictObject({ older_than: Rfc3339.optional() });
 
 export const SessionIdParam = z.object({ session_id: SeriesId });
+
+/** `POST /ibt?session_id=&driver_id=`: ids to store the recording under instead of its own. */
+export const IbtUploadQuery = z.strictObject({
+  session_id: SeriesId.optional().meta({
+    description: "Session to store the recording in (default: derived from the recording)",
+  }),
+  driver_id: SeriesId.optional().meta({
+    description: "Driver to store it as (default: the recording driver's iRacing name)",
+  }),
+});
 export const DriverIdParam = z.object({ driver_id: SeriesId });

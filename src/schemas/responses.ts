@@ -38,6 +38,52 @@ export const LapView = z
   .meta({ id: "Lap" });
 export type LapView = z.infer<typeof LapView>;
 
+const ImportedLap = z.object({
+  lap: z.number().int(),
+  lap_time: z.number().nullable().meta({ description: "Seconds; null when nobody timed it" }),
+  valid: z.boolean().meta({ description: "Timed by iRacing (false: an untimed lap)" }),
+  max_speed: z.number().nullable().meta({ description: "km/h" }),
+  sample_count: z.number().int(),
+});
+
+/** `POST /ibt`: what the upload stored (201), or stored before (200, the same body). */
+export const IbtImport = z
+  .object({
+    session_id: z.string(),
+    driver_id: z.string(),
+    track_name: z.string(),
+    car_name: z.string(),
+    session_type: z.string(),
+    samples: z.number().int().meta({ description: "Samples stored from the file" }),
+    max_speed: z.number().meta({ description: "The highest speed in the file, km/h" }),
+    laps: z.array(ImportedLap).meta({ description: "Completed laps of the (first) session" }),
+    sessions: z
+      .array(
+        z.object({
+          session_id: z.string(),
+          session_type: z.string(),
+          samples: z.number().int(),
+          max_speed: z.number(),
+          laps: z.array(ImportedLap),
+        }),
+      )
+      .meta({ description: "Every iRacing session of the recording, one API session each" }),
+    skipped: z
+      .object({
+        glitch: z.number().int(),
+        out_of_order: z.number().int(),
+        invalid: z.number().int(),
+      })
+      .meta({ description: "Recorded samples not stored: zeroed, repeated time, out of range" }),
+    duplicates: z
+      .number()
+      .int()
+      .meta({ description: "Of samples, how many the session already held" }),
+    sha256: z.string().meta({ description: "The file's SHA-256: what identifies a re-upload" }),
+  })
+  .meta({ id: "IbtImport" });
+export type IbtImport = z.infer<typeof IbtImport>;
+
 export const DriverSummary = z
   .object({
     driver_id: z.string(),

@@ -100,16 +100,33 @@ export class SessionDO extends DurableObject<Env> {
     return (await this.#ready()) ? sample(this.state, driverId, ts) : null;
   }
 
+  /** The answer an earlier upload of the same `.ibt` file got (session/import.ts), or null. */
+  async importedFile(key: string): Promise<unknown> {
+    if (!(await this.#ready()) || !this.state.store.exists) return null;
+    return this.state.store.importAnswer(key) ?? null;
+  }
+
+  /** Keeps an upload's answer: the same file again gets it, and nothing is sent. */
+  async rememberImport(key: string, answer: unknown): Promise<void> {
+    if (!(await this.#ready()) || !this.state.store.exists) return;
+    this.state.store.saveImportAnswer(key, answer);
+  }
+
   /** Deletes a driver's samples with `timestamp < before` (DELETE older_than). */
   async deleteBefore(driverId: string, before: number): Promise<DeleteOutcome> {
     if (!(await this.#ready())) return UPGRADING;
-    return this.#retention.deleteBefore(driverId, before);
+    const outcome = await this.#retention.deleteBefore(driverId, before);
+    if (outcome.ok && outcome.deleted > 0 && this.state.store.exists)
+      this.state.store.forgetImports();
+    return outcome;
   }
 
   /** Expired history (DESIGN §8), at most `maxChunks` chunks of it. */
   async purge(cutoff: number, maxChunks: number): Promise<PurgeOutcome> {
     if (!(await this.#ready())) throw new Error("session object is being upgraded");
-    return this.#retention.purge(cutoff, maxChunks);
+    const outcome = await this.#retention.purge(cutoff, maxChunks);
+    if (outcome.samples > 0 && this.state.store.exists) this.state.store.forgetImports();
+    return outcome;
   }
 
   /** Writes the log behind to history; retried with backoff while history fails. */

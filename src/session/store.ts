@@ -46,6 +46,7 @@ export interface StoredLap {
 const SCHEMA_VERSION = 2;
 const SCHEMA_KEY = "schema";
 const META_KEY = "meta";
+const IMPORT_PREFIX = "import:";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS log (
@@ -120,6 +121,20 @@ export class SessionStore {
     if (this.version === 1) this.#sql.exec("DROP TABLE IF EXISTS idempotency");
     this.#sql.exec(SCHEMA);
     this.#kv.put(SCHEMA_KEY, SCHEMA_VERSION);
+  }
+
+  /** The answer an `.ibt` upload got (import.ts), by content hash and driver. */
+  importAnswer(key: string): unknown {
+    return this.#kv.get(IMPORT_PREFIX + key);
+  }
+
+  saveImportAnswer(key: string, answer: unknown): void {
+    this.#kv.put(IMPORT_PREFIX + key, answer);
+  }
+
+  /** After samples were deleted, an earlier upload's answer no longer says what is stored. */
+  forgetImports(): void {
+    for (const [key] of this.#kv.list({ prefix: IMPORT_PREFIX })) this.#kv.delete(key);
   }
 
   meta(): StoredMeta | null {

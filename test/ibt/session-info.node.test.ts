@@ -1,5 +1,5 @@
+import { load as parse } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { memorySource, openIbt, sanitiseSessionYaml, sessionSummary } from "../../src/ibt";
 import { buildIbt } from "./build";
 import { FIXTURES, fixtureBytes } from "./fixtures";

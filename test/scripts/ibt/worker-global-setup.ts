@@ -3,10 +3,12 @@ import type { TestProject } from "vitest/node";
 import "../../cli/replay-fixture";
 
 /**
- * globalSetup of the worker project: runs in Node, reads the AMG GT4 recording from the vendored
- * fixtures and provides its bytes to test/cli/replay-e2e.test.ts, which runs in workerd.
+ * globalSetup of the worker project: runs in Node, reads the vendored recordings and provides
+ * their bytes to the tests that run in workerd (the replay and upload tests).
  */
 export default async function setup(project: TestProject): Promise<void> {
-  const url = new URL("../../fixtures/ibt/amg-gt4_red-bull-ring.ibt", import.meta.url);
-  project.provide("amgIbtBase64", (await readFile(url)).toString("base64"));
+  const read = async (name: string) =>
+    (await readFile(new URL(`../../fixtures/ibt/${name}`, import.meta.url))).toString("base64");
+  project.provide("amgIbtBase64", await read("amg-gt4_red-bull-ring.ibt"));
+  project.provide("w13IbtBase64", await read("w13_red-bull-ring.ibt"));
 }

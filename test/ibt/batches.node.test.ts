@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { noCounts, type ReplayBatch, replayBatches } from "../../../scripts/lib/ibt-batches";
-import type { IbtFile } from "../../../src/ibt";
-import type { SampleProblem } from "../../../src/ibt/convert";
-import { recordingMeta } from "../../../src/ibt/meta";
-import { handRecording, openBytes, restingSample } from "./helpers";
-import { lapRecording } from "./lap-recording";
+import type { IbtFile } from "../../src/ibt";
+import { noCounts, type ReplayBatch, replayBatches } from "../../src/ibt/batches";
+import type { SampleProblem } from "../../src/ibt/convert";
+import { recordingMeta } from "../../src/ibt/meta";
+import { handRecording, openBytes, restingSample } from "../scripts/ibt/helpers";
+import { lapRecording } from "../scripts/ibt/lap-recording";
 
 async function batchesOf(file: IbtFile, batchMs = 1000, maxSamples?: number) {
   const counts = noCounts();

@@ -1,7 +1,9 @@
-import type { IbtFile } from "../../src/ibt";
-import { IbtConverter, type SampleProblem, type WireSample } from "../../src/ibt/convert";
-import type { RecordingMeta } from "../../src/ibt/meta";
-import { MAX_BATCH_SAMPLES } from "./batches";
+import { IbtConverter, type SampleProblem, type WireSample } from "./convert";
+import type { IbtFile } from "./index";
+import type { RecordingMeta } from "./meta";
+
+/** Samples per batch when no maximum is given: the server's default `MAX_BATCH_SAMPLES`. */
+export const MAX_BATCH_SAMPLES = 5000;
 
 /**
  * A recording cut into compact batches. Transport-free. The cut depends only on the file and
@@ -14,6 +16,8 @@ export interface ReplayBatch {
   sessionNum: number;
   sessionType: string;
   samples: WireSample[];
+  /** Each sample's timestamp, ms since the epoch. */
+  timestamps: number[];
   /** Timestamps of the first and last sample, ms since the epoch. */
   firstTs: number;
   lastTs: number;
@@ -100,11 +104,13 @@ export async function* replayBatches(
           sessionNum: c.sessionNum,
           sessionType: c.sessionType,
           samples: [],
+          timestamps: [],
           firstTs: c.ts,
           lastTs: c.ts,
         };
       }
       open.samples.push(c.sample);
+      open.timestamps.push(c.ts);
       open.lastTs = c.ts;
     }
   }
