@@ -1,3 +1,4 @@
+import { etag } from "hono/etag";
 import scalarJs from "../../node_modules/@scalar/api-reference/dist/browser/standalone.js";
 import { version as scalarVersion } from "../../node_modules/@scalar/api-reference/package.json";
 import { createRouter } from "../app";
@@ -23,9 +24,11 @@ const CSP = [
 
 /** `/api/v1/openapi.json`, and the readable reference at `/docs` with its script. */
 export const docsRoutes = createRouter()
+  .use("/api/v1/openapi.json", etag())
   .get("/api/v1/openapi.json", (c) => {
     cached ??= openApiDocument();
-    return c.json(cached);
+    // Changes only with a deploy: kept an hour, then revalidated (a 304 while unchanged).
+    return c.json(cached, 200, { "Cache-Control": "public, max-age=3600" });
   })
   .get("/docs", (c) =>
     c.html(page, 200, { "Content-Security-Policy": CSP, "Cache-Control": "no-cache" }),

@@ -1,3 +1,5 @@
+import type { Context } from "hono";
+import { accepts } from "hono/accepts";
 import { sampleId } from "../domain/sample-id";
 import { short32Text } from "../schemas/float32";
 import { CHANNEL_NAMES, formatTimestamp, type TelemetryRecord } from "../schemas/telemetry";
@@ -11,6 +13,33 @@ export const CONTENT_TYPES: Record<RecordFormat, string> = {
   ndjson: "application/x-ndjson; charset=UTF-8",
   csv: "text/csv; charset=UTF-8",
 };
+
+const MEDIA_TYPES: Record<string, RecordFormat> = {
+  "application/json": "json",
+  "application/x-ndjson": "ndjson",
+  "text/csv": "csv",
+};
+
+/** The format the `Accept` header prefers (by q-value) of the three, else JSON. */
+export function negotiate(c: Context): RecordFormat {
+  const type = accepts(c, {
+    header: "Accept",
+    supports: Object.keys(MEDIA_TYPES),
+    default: "application/json",
+  });
+  return MEDIA_TYPES[type] ?? "json";
+}
+
+/** `Content-Disposition` of a CSV answer: a file name from what was read. */
+export function attachment(sessionId: string, driverId?: string, lap?: number): string {
+  const parts = [sessionId, driverId, lap === undefined ? undefined : `lap${lap}`];
+  // Ids may hold ":", which some systems refuse in file names.
+  const name = parts
+    .filter((p) => p !== undefined)
+    .join("_")
+    .replace(/:/g, "-");
+  return `attachment; filename="${name}.csv"`;
+}
 
 /** Every column of a record, in the order the API returns them. */
 export const RECORD_COLUMNS = [

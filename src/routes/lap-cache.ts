@@ -32,7 +32,8 @@ export function cachedRead(text: string, headers: Record<string, string>): Cache
  */
 export function respond(read: CachedRead, acceptEncoding: string | undefined): Response {
   const etag = read.headers.ETag;
-  const headers = { ...read.headers, Vary: "Accept-Encoding" };
+  const vary = read.headers.Vary ? `${read.headers.Vary}, Accept-Encoding` : "Accept-Encoding";
+  const headers = { ...read.headers, Vary: vary };
   if (acceptsGzip(acceptEncoding)) {
     return new Response(read.gzip, {
       headers: { ...headers, "Content-Encoding": "gzip", ...(etag ? { ETag: gzipTag(etag) } : {}) },

@@ -15,7 +15,7 @@ import {
 import { TelemetryBatch } from "../schemas/telemetry";
 import { findSession, sendIngest, tailRows } from "../session/client";
 import { listSessions, readSessionTelemetry } from "../storage/reads";
-import { CONTENT_TYPES, columnsFor, serialise } from "./format";
+import { attachment, CONTENT_TYPES, columnsFor, negotiate, serialise } from "./format";
 import {
   acceptsGzip,
   cachedRead,
@@ -99,6 +99,7 @@ export const sessionRoutes = createRouter()
     async (c) => {
       const { session_id } = c.req.valid("param");
       const q = c.req.valid("query");
+      const format = q.format ?? negotiate(c);
       const session = await findSession(c.env, session_id);
       const read = {
         driverId: q.driver_id,
@@ -120,7 +121,7 @@ export const sessionRoutes = createRouter()
               driverId: q.driver_id,
               lap: q.lap,
               version: lap.version,
-              query: new URL(c.req.url).search,
+              query: `${new URL(c.req.url).search}|${format}`,
             })
           : undefined;
       const acceptEncoding = c.req.header("accept-encoding");
@@ -130,7 +131,7 @@ export const sessionRoutes = createRouter()
           return c.body(null, 304, {
             ETag: tag,
             "Cache-Control": IMMUTABLE_LAP,
-            Vary: "Accept-Encoding",
+            Vary: "Accept, Accept-Encoding",
           });
         }
         const cached = await lookup(etag);
@@ -144,12 +145,16 @@ export const sessionRoutes = createRouter()
       );
       c.set("logFields", { session_id, samples: page.rows.length });
       const headers: Record<string, string> = {
-        "Content-Type": CONTENT_TYPES[q.format],
+        "Content-Type": CONTENT_TYPES[format],
+        ...(format === "csv"
+          ? { "Content-Disposition": attachment(session_id, q.driver_id, q.lap) }
+          : {}),
+        ...(q.format === undefined ? { Vary: "Accept" } : {}),
         ...nextLink(c.req.url, page.next),
         // A lap in progress changes with every batch: never kept anywhere.
         "Cache-Control": etag ? IMMUTABLE_LAP : "no-store",
       };
-      const text = serialise(page.rows, q.format, columnsFor(q.fields));
+      const text = serialise(page.rows, format, columnsFor(q.fields));
       if (!etag) return c.body(text, 200, headers);
       const answer = cachedRead(text, { ...headers, ETag: etag });
       store(etag, answer, (p) => c.executionCtx.waitUntil(p));

@@ -1,3 +1,4 @@
+import { etag } from "hono/etag";
 import { z } from "zod";
 import { createRouter } from "../app";
 import { limits } from "../config";
@@ -51,7 +52,8 @@ export const telemetryRoutes = createRouter()
       : { id: ids[0] };
     return c.json(answer, 201);
   })
-  .get("/:id", async (c) => {
+  // A stored sample never changes (it can only be deleted): revalidated, a 304 while it exists.
+  .get("/:id", etag(), async (c) => {
     const id = c.req.param("id");
     const key = parseSampleId(id);
     if (!key) {
@@ -76,5 +78,7 @@ export const telemetryRoutes = createRouter()
         trackName: held.session.trackName,
         carName: held.session.cars[key.driverId] ?? "",
       }),
+      200,
+      { "Cache-Control": "private, no-cache" },
     );
   });

@@ -91,7 +91,11 @@ export const SessionTelemetryQuery = z.strictObject({
   fields,
   format: z
     .enum(["json", "ndjson", "csv"], { error: 'must be "json", "ndjson" or "csv"' })
-    .default("json"),
+    .optional()
+    .meta({
+      description:
+        "json, ndjson or csv; without it the Accept header decides (application/json, application/x-ndjson, text/csv), else json",
+    }),
 });
 export type SessionTelemetryQuery = z.infer<typeof SessionTelemetryQuery>;
 
