@@ -1,4 +1,5 @@
-import { type ZodType, z } from "zod";
+import { z } from "zod";
+import { createDocument, type ZodOpenApiResponsesObject } from "zod-openapi";
 import {
   DeleteBody,
   DeleteQuery,
@@ -26,70 +27,59 @@ import { LiveQuery } from "./session/live";
 import { VERSION } from "./version";
 
 /**
- * The OpenAPI 3.1 document, generated from the zod schemas that validate requests and shape
- * responses: there is no second, hand-written schema to drift.
+ * The OpenAPI 3.1 document, generated (zod-openapi) from the zod schemas that validate requests
+ * and shape responses: there is no second, hand-written schema to drift. A schema with an `id`
+ * in its `.meta()` is one component, referenced wherever it appears.
  */
 
-type Io = "input" | "output";
-const json = (schema: ZodType, io: Io) =>
-  z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as Record<
-    string,
-    unknown
-  >;
+const json = (schema: z.ZodType) => ({ "application/json": { schema } });
 
-const content = (schema: ZodType, io: Io = "output") => ({
-  "application/json": { schema: json(schema, io) },
-});
-
-const error = (description: string) => ({ description, content: content(ErrorBody) });
+const error = (description: string) => ({ description, content: json(ErrorBody) });
 const errors = {
   "400": error("Invalid request: the body names every invalid field and its rule"),
   "401": error("Missing or unknown token"),
   "403": error("Token lacks the scope"),
   "429": error("Rate limited; see Retry-After"),
   "500": error("Internal error"),
-  "503": error("Storage unavailable"),
-};
+  "503": error("Overloaded or storage unavailable; see Retry-After"),
+} satisfies ZodOpenApiResponsesObject;
 
-/** Query (or path) parameters from the shape of a zod object. */
-function parameters(schema: z.ZodObject, where: "query" | "path") {
-  return Object.entries(schema.shape).map(([name, field]) => {
-    const s = json(field as ZodType, "input");
-    return {
-      name,
-      in: where,
-      required: where === "path" || !(field as ZodType).safeParse(undefined).success,
-      description: typeof s.description === "string" ? s.description : undefined,
-      schema: s,
-    };
-  });
-}
-
-const sessionPath = parameters(z.object({ session_id: SeriesId }), "path");
-const driverPath = parameters(z.object({ driver_id: SeriesId }), "path");
-const linkHeader = {
-  Link: {
-    description: 'RFC 8288 `<url>; rel="next"` when another page follows',
-    schema: { type: "string" },
-  },
-};
-const ingestResponses = (created: ZodType) => ({
-  "201": {
+const sessionPath = z.object({ session_id: SeriesId });
+const driverPath = z.object({ driver_id: SeriesId });
+const idempotencyHeader = z.object({
+  "Idempotency-Key": z.string().max(128).optional().meta({
     description:
-      "Committed in the session's durable log: readable at once through the session's reads, in driver history and the session list within FLUSH_SECONDS (default 30) plus a few seconds",
-    content: content(created),
-  },
-  "413": error("Body or batch too large"),
-  "415": error("Content-Type is not JSON"),
-  "422": error(
-    "`idempotency_key_reused`: the Idempotency-Key was already used with a different request; nothing was stored",
-  ),
-  ...errors,
+      "A retry with the same key and the same body returns the original response (for 24 h); the same key with a different body is refused with 422 `idempotency_key_reused` and stores nothing",
+  }),
+});
+const linkHeader = z.object({
+  Link: z.string().optional().meta({
+    description: 'RFC 8288 `<url>; rel="next"` when another page follows',
+  }),
+});
+const ingestResponses = (created: z.ZodType) =>
+  ({
+    "201": {
+      description:
+        "Committed in the session's durable log: readable at once through the session's reads, in driver history and the session list within FLUSH_SECONDS (default 30) plus a few seconds",
+      content: json(created),
+    },
+    "413": error("Body or batch too large"),
+    "415": error("Content-Type is not JSON"),
+    "422": error(
+      "`idempotency_key_reused`: the Idempotency-Key was already used with a different request; nothing was stored",
+    ),
+    ...errors,
+  }) satisfies ZodOpenApiResponsesObject;
+const records = (description: string) => ({
+  description,
+  headers: linkHeader,
+  content: json(z.array(TelemetryRecord)),
 });
 
 /** Builds the document served at `/api/v1/openapi.json`. */
 export function openApiDocument(serverUrl?: string) {
-  return {
+  return createDocument({
     openapi: "3.1.0",
     info: {
       title: "Rustegrate telemetry API",
@@ -108,16 +98,16 @@ export function openApiDocument(serverUrl?: string) {
           summary: "Service and D1 health",
           security: [],
           responses: {
-            "200": { description: "Healthy", content: content(Health) },
-            "503": { description: "A dependency fails", content: content(Health) },
+            "200": { description: "Healthy", content: json(Health) },
+            "503": { description: "A dependency fails", content: json(Health) },
           },
         },
       },
       "/api/v1/telemetry": {
         post: {
           summary: "Ingest one sample (201 {id}) or an array of samples (201 {ids, accepted})",
-          parameters: [idempotencyHeader],
-          requestBody: { required: true, content: content(TelemetryPost, "input") },
+          requestParams: { header: idempotencyHeader },
+          requestBody: { required: true, content: json(TelemetryPost) },
           responses: ingestResponses(z.union([IngestOne, IngestMany])),
         },
       },
@@ -127,7 +117,7 @@ export function openApiDocument(serverUrl?: string) {
             "Import an iRacing .ibt recording (201; the same file again: 200, nothing stored)",
           description:
             "The body is the file as iRacing wrote it (header versions 1 and 2), at most MAX_IBT_BYTES (default 64 MiB). Driver, track, car, session type and session come from the recording's session info unless `session_id` / `driver_id` say otherwise. Every sample is converted before anything is stored, then stored through the same session write path as live ingest (exactly once: samples the session already holds are counted in `duplicates`). A recording with several iRacing sessions becomes one API session per iRacing session (`<session_id>-s<SessionNum>` after the first). Session-scoped reads see it at once; driver history and the session list within FLUSH_SECONDS plus a few seconds.",
-          parameters: parameters(IbtUploadQuery, "query"),
+          requestParams: { query: IbtUploadQuery },
           requestBody: {
             required: true,
             content: {
@@ -137,10 +127,10 @@ export function openApiDocument(serverUrl?: string) {
             },
           },
           responses: {
-            "201": { description: "Imported", content: content(IbtImport) },
+            "201": { description: "Imported", content: json(IbtImport) },
             "200": {
               description: "This file was imported before: the same body, nothing stored",
-              content: content(IbtImport),
+              content: json(IbtImport),
             },
             "413": error("Larger than MAX_IBT_BYTES"),
             "415": error("Content-Type is not application/octet-stream"),
@@ -153,10 +143,11 @@ export function openApiDocument(serverUrl?: string) {
       },
       "/api/v1/telemetry/{id}": {
         get: {
-          summary: "One record by id",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          summary: "One record by id (with an ETag: If-None-Match answers 304)",
+          requestParams: { path: z.object({ id: z.string() }) },
           responses: {
-            "200": { description: "The record", content: content(TelemetryRecord) },
+            "200": { description: "The record", content: json(TelemetryRecord) },
+            "304": { description: "Not modified" },
             "404": error("No such record"),
             ...errors,
           },
@@ -165,12 +156,12 @@ export function openApiDocument(serverUrl?: string) {
       "/api/v1/sessions": {
         get: {
           summary: "Recent sessions, newest first",
-          parameters: parameters(SessionListQuery, "query"),
+          requestParams: { query: SessionListQuery },
           responses: {
             "200": {
               description: "A page of sessions",
               headers: linkHeader,
-              content: content(z.array(SessionListItem)),
+              content: json(z.array(SessionListItem)),
             },
             ...errors,
           },
@@ -179,9 +170,9 @@ export function openApiDocument(serverUrl?: string) {
       "/api/v1/sessions/{session_id}": {
         get: {
           summary: "Session summary (hot state merged with history)",
-          parameters: sessionPath,
+          requestParams: { path: sessionPath },
           responses: {
-            "200": { description: "The summary", content: content(SessionSummary) },
+            "200": { description: "The summary", content: json(SessionSummary) },
             "404": error("No such session"),
             ...errors,
           },
@@ -190,9 +181,9 @@ export function openApiDocument(serverUrl?: string) {
       "/api/v1/sessions/{session_id}/laps": {
         get: {
           summary: "The lap table",
-          parameters: [...sessionPath, ...parameters(LapsQuery, "query")],
+          requestParams: { path: sessionPath, query: LapsQuery },
           responses: {
-            "200": { description: "Laps per driver", content: content(z.array(LapView)) },
+            "200": { description: "Laps per driver", content: json(z.array(LapView)) },
             "404": error("No such session"),
             ...errors,
           },
@@ -201,23 +192,24 @@ export function openApiDocument(serverUrl?: string) {
       "/api/v1/sessions/{session_id}/telemetry": {
         post: {
           summary: "Ingest a compact batch: session metadata once, then samples",
-          parameters: [...sessionPath, idempotencyHeader],
-          requestBody: { required: true, content: content(TelemetryBatch, "input") },
+          requestParams: { path: sessionPath, header: idempotencyHeader },
+          requestBody: { required: true, content: json(TelemetryBatch) },
           responses: ingestResponses(IngestMany),
         },
         get: {
-          summary: "The session's samples, ordered by timestamp (JSON, NDJSON or CSV)",
-          parameters: [...sessionPath, ...parameters(SessionTelemetryQuery, "query")],
+          summary:
+            "The session's samples, ordered by timestamp (JSON, NDJSON or CSV by ?format= or Accept)",
+          requestParams: { path: sessionPath, query: SessionTelemetryQuery },
           responses: {
             "200": {
-              description: "A page of records",
-              headers: linkHeader,
+              ...records("A page of records"),
               content: {
-                ...content(z.array(TelemetryRecord)),
+                ...json(z.array(TelemetryRecord)),
                 "application/x-ndjson": { schema: { type: "string" } },
                 "text/csv": { schema: { type: "string" } },
               },
             },
+            "304": { description: "A completed lap not modified (If-None-Match)" },
             "404": error("No such session"),
             ...errors,
           },
@@ -228,7 +220,7 @@ export function openApiDocument(serverUrl?: string) {
           summary: "Live telemetry over a WebSocket (send Upgrade: websocket)",
           description:
             "On join a snapshot of the recent samples and laps, then every stored batch and lap as JSON messages with sequence numbers; `since` resumes after a reconnect. The read token (when one is configured) goes in `Authorization: Bearer <token>` or, from a browser (which cannot set headers on a WebSocket), as the subprotocols `bearer, <token>`; never in the URL. Reads are authenticated the same way whether or not they are upgrades. A session past its subscriber limit closes the socket with 1013 (try again later). Protocol: docs/ARCHITECTURE.md, Live.",
-          parameters: [...sessionPath, ...parameters(LiveQuery, "query")],
+          requestParams: { path: sessionPath, query: LiveQuery },
           responses: {
             "101": { description: "Switching protocols: the socket is open" },
             "400": error("Not a WebSocket upgrade, or an invalid option"),
@@ -241,44 +233,28 @@ export function openApiDocument(serverUrl?: string) {
       "/api/v1/drivers/{driver_id}/telemetry": {
         get: {
           summary: "A driver's history across sessions",
-          parameters: [...driverPath, ...parameters(DriverHistoryQuery, "query")],
-          responses: {
-            "200": {
-              description: "A page of records",
-              headers: linkHeader,
-              content: content(z.array(TelemetryRecord)),
-            },
-            ...errors,
-          },
+          requestParams: { path: driverPath, query: DriverHistoryQuery },
+          responses: { "200": records("A page of records"), ...errors },
         },
         delete: {
           summary: "Delete the driver's samples with timestamp < older_than (body or query)",
-          parameters: [...driverPath, ...parameters(DeleteQuery, "query")],
-          requestBody: { required: false, content: content(DeleteBody, "input") },
-          responses: { "200": { description: "Deleted", content: content(Deleted) }, ...errors },
+          requestParams: { path: driverPath, query: DeleteQuery },
+          requestBody: { required: false, content: json(DeleteBody) },
+          responses: { "200": { description: "Deleted", content: json(Deleted) }, ...errors },
         },
       },
       "/api/v1/racing/tracks": {
         get: {
-          summary: "Every track seen in stored telemetry",
-          responses: { "200": { description: "Sorted names", content: content(Tracks) } },
+          summary: "Every track seen in stored telemetry (with an ETag)",
+          responses: { "200": { description: "Sorted names", content: json(Tracks) } },
         },
       },
       "/api/v1/racing/cars": {
         get: {
-          summary: "Every car seen in stored telemetry",
-          responses: { "200": { description: "Sorted names", content: content(Cars) } },
+          summary: "Every car seen in stored telemetry (with an ETag)",
+          responses: { "200": { description: "Sorted names", content: json(Cars) } },
         },
       },
     },
-  };
+  });
 }
-
-const idempotencyHeader = {
-  name: "Idempotency-Key",
-  in: "header",
-  required: false,
-  description:
-    "A retry with the same key and the same body returns the original response (for 24 h); the same key with a different body is refused with 422 `idempotency_key_reused` and stores nothing",
-  schema: { type: "string", maxLength: 128 },
-};

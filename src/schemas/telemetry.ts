@@ -232,15 +232,17 @@ export const CHANNEL_NAMES = Object.keys(channelShape) as ChannelName[];
 const timestampField = Timestamp.nullable().optional();
 
 /** One sample as the original service accepted it (`POST /telemetry`). */
-export const TelemetrySample = z.strictObject({
-  driver_id: SeriesId,
-  session_id: SeriesId,
-  session_type: SessionType,
-  track_name: TrackName,
-  car_name: CarName,
-  timestamp: timestampField,
-  ...channelShape,
-});
+export const TelemetrySample = z
+  .strictObject({
+    driver_id: SeriesId,
+    session_id: SeriesId,
+    session_type: SessionType,
+    track_name: TrackName,
+    car_name: CarName,
+    timestamp: timestampField,
+    ...channelShape,
+  })
+  .meta({ id: "TelemetrySample" });
 export type TelemetrySample = z.infer<typeof TelemetrySample>;
 export type TelemetrySampleInput = z.input<typeof TelemetrySample>;
 
@@ -248,18 +250,22 @@ export type TelemetrySampleInput = z.input<typeof TelemetrySample>;
 export const TelemetryPost = z.union([TelemetrySample, z.array(TelemetrySample)]);
 
 /** A sample inside a compact batch: channels and a timestamp, no repeated metadata. */
-export const BatchSample = z.strictObject({ timestamp: timestampField, ...channelShape });
+export const BatchSample = z
+  .strictObject({ timestamp: timestampField, ...channelShape })
+  .meta({ id: "BatchSample" });
 export type BatchSample = z.infer<typeof BatchSample>;
 export type BatchSampleInput = z.input<typeof BatchSample>;
 
 /** `POST /sessions/{session_id}/telemetry`: session metadata once, then samples. */
-export const TelemetryBatch = z.strictObject({
-  driver_id: SeriesId,
-  track_name: TrackName,
-  car_name: CarName,
-  session_type: SessionType,
-  samples: z.array(BatchSample).min(1, "must hold at least one sample"),
-});
+export const TelemetryBatch = z
+  .strictObject({
+    driver_id: SeriesId,
+    track_name: TrackName,
+    car_name: CarName,
+    session_type: SessionType,
+    samples: z.array(BatchSample).min(1, "must hold at least one sample"),
+  })
+  .meta({ id: "TelemetryBatch" });
 export type TelemetryBatch = z.infer<typeof TelemetryBatch>;
 export type TelemetryBatchInput = z.input<typeof TelemetryBatch>;
 
@@ -279,16 +285,18 @@ export const SAMPLE_ROW: Readonly<Record<string, number | null>> = Object.fromEn
 ]);
 
 /** A record as every read returns it: every field it was written with, plus `id`. */
-export const TelemetryRecord = z.object({
-  id: z.string().meta({ description: "Opaque sample id" }),
-  driver_id: z.string(),
-  session_id: z.string(),
-  session_type: z.string(),
-  track_name: z.string(),
-  car_name: z.string(),
-  timestamp: z.string().meta({ description: "RFC 3339, UTC, milliseconds" }),
-  ...channelShape,
-  last_lap_time: z.number().nullable(),
-  best_lap_time: z.number().nullable(),
-});
+export const TelemetryRecord = z
+  .object({
+    id: z.string().meta({ description: "Opaque sample id" }),
+    driver_id: z.string(),
+    session_id: z.string(),
+    session_type: z.string(),
+    track_name: z.string(),
+    car_name: z.string(),
+    timestamp: z.string().meta({ description: "RFC 3339, UTC, milliseconds" }),
+    ...channelShape,
+    last_lap_time: z.number().nullable(),
+    best_lap_time: z.number().nullable(),
+  })
+  .meta({ id: "TelemetryRecord" });
 export type TelemetryRecord = z.infer<typeof TelemetryRecord>;

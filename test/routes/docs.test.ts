@@ -19,18 +19,30 @@ describe("API documentation", () => {
         "/api/v1/racing/tracks",
       ]),
     );
-    const batch =
+    // Named schemas are components, referenced where they are used.
+    const deref = (schema: Json): Json => {
+      const ref = schema.$ref as string | undefined;
+      if (!ref) return schema;
+      const name = ref.replace("#/components/schemas/", "");
+      expect(body.components.schemas[name], ref).toBeDefined();
+      return body.components.schemas[name];
+    };
+    const batch = deref(
       body.paths["/api/v1/sessions/{session_id}/telemetry"].post.requestBody.content[
         "application/json"
-      ].schema;
+      ].schema,
+    );
     expect(batch.required).toEqual(expect.arrayContaining(["driver_id", "samples"]));
-    const sample = batch.properties.samples.items;
+    const sample = deref(batch.properties.samples.items);
     expect(sample.properties.throttle_position).toMatchObject({ minimum: 0, maximum: 1 });
     expect(sample.additionalProperties).toBe(false);
     const limit = body.paths["/api/v1/drivers/{driver_id}/telemetry"].get.parameters.find(
       (p: Json) => p.name === "limit",
     );
     expect(limit.schema).toMatchObject({ maximum: 10000, default: 100 });
+    // The record is written once, as a component, not inlined in every read that returns it.
+    expect(body.components.schemas.TelemetryRecord.properties.tire_temps_fl).toBeDefined();
+    expect(JSON.stringify(body.paths)).not.toContain('"tire_temps_fl"');
   });
 
   it("documents every API route the app serves", async () => {
