@@ -23,7 +23,7 @@ describe("chunk data carried as hex", () => {
     const row = await env.DB.prepare("SELECT hex(unhex(?)) AS h")
       .bind(toHex(bytes))
       .first<{ h: string }>();
-    expect(row?.h).toBe(toHex(bytes));
+    expect(row?.h).toBe(toHex(bytes).toUpperCase());
     expect(toHex(new Uint8Array(0))).toBe("");
   });
 
