@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sampleId } from "../../src/domain/sample-id";
 import { createApp } from "../../src/router";
+import { w13Recording } from "../cli/replay-fixture";
 import { batchBody, fullSample, series, uniqueId } from "../helpers/api";
 import { TEST_TOKENS } from "../helpers/tokens";
 
@@ -45,6 +46,17 @@ const ROUTES: Record<string, { access: Access; request: () => [string, RequestIn
     request: () => [
       `/api/v1/sessions/${uniqueId("w")}/telemetry`,
       { method: "POST", headers: json, body: JSON.stringify(batchBody(series(T0, 3))) },
+    ],
+  },
+  "POST /api/v1/ibt": {
+    access: "write",
+    request: () => [
+      `/api/v1/ibt?session_id=${uniqueId("w")}`,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/octet-stream" },
+        body: w13Recording(),
+      },
     ],
   },
   "GET /api/v1/telemetry/:id": {
