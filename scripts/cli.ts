@@ -25,6 +25,7 @@ const main = defineCommand({
     send: () => import("./commands/send").then((m) => m.default),
     replay: () => import("./commands/replay").then((m) => m.default),
     inspect: () => import("./commands/inspect").then((m) => m.default),
+    import: () => import("./commands/import").then((m) => m.default),
   },
 });
 
