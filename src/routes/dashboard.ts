@@ -18,6 +18,7 @@ import sessionView from "../dashboard/ui/session-view.js";
 import sessionsView from "../dashboard/ui/sessions-view.js";
 import styles from "../dashboard/ui/styles.css";
 import trackmap from "../dashboard/ui/trackmap.js";
+import upload from "../dashboard/ui/upload.js";
 import uplot from "../dashboard/ui/uplot.js";
 import { ApiError } from "../errors";
 
@@ -40,6 +41,7 @@ const FILES: Record<string, { body: string; type: string }> = {
   "sessions-view.js": { body: sessionsView, type: JS },
   "styles.css": { body: styles, type: CSS },
   "trackmap.js": { body: trackmap, type: JS },
+  "upload.js": { body: upload, type: JS },
   "uplot.js": { body: uplot, type: JS },
   "vendor/uPlot.iife.min.js": { body: uplotJs, type: JS },
   "vendor/uPlot.min.css": { body: uplotCss, type: CSS },

@@ -2,6 +2,7 @@ import { getToken, setToken } from "./api.js";
 import { compareView } from "./compare-view.js";
 import { sessionView } from "./session-view.js";
 import { sessionsView } from "./sessions-view.js";
+import { uploads } from "./upload.js";
 
 /**
  * The dashboard's entry: a hash router over three views (sessions, a live session, a lap
@@ -46,5 +47,10 @@ function settings() {
 }
 
 settings();
+uploads({
+  input: document.getElementById("upload-input"),
+  button: document.getElementById("upload-button"),
+  panel: document.getElementById("uploads"),
+});
 window.addEventListener("hashchange", route);
 route();

@@ -32,6 +32,11 @@ export function sessionView(root, sessionId, params) {
   const drivers = new Map();
   const traces = new Map();
   let focus = params.get("driver");
+  // The lap the charts show: the one the URL names, else (once the session has ended) the
+  // focused driver's fastest valid lap; null follows the lap in progress.
+  const asked = Number.parseInt(params.get("lap") ?? "", 10);
+  let pinned = Number.isInteger(asked) ? asked : null;
+  let lapRows = [];
   let summary = null;
   let length = null;
   let lastData = 0;
@@ -226,6 +231,7 @@ export function sessionView(root, sessionId, params) {
       t = trace(lap);
       traces.set(lap, t);
       const keep = [...traces.keys()].sort((a, b) => b - a).slice(0, 3);
+      if (pinned !== null) keep.push(pinned, pinned - 1);
       for (const k of traces.keys()) if (!keep.includes(k)) traces.delete(k);
     }
     // Near the line the lap number and the position may change a sample apart.
@@ -242,14 +248,44 @@ export function sessionView(root, sessionId, params) {
     dirty = true;
   }
 
-  /** The focused driver's current and previous lap from history, then live samples on top. */
+  /**
+   * Whether the session has ended: the server says nothing has arrived for 30 s (`live` of the
+   * summary, refreshed every 5 s). Sample times cannot say it: a replay streams old ones live.
+   */
+  function ended() {
+    return summary?.live === false;
+  }
+
+  /** The focused driver's fastest valid lap, from the lap table. */
+  function fastestLap() {
+    let best = null;
+    for (const l of lapRows) {
+      if (l.driver_id !== focus || !l.timed || !(l.lap_time > 0)) continue;
+      if (!best || l.lap_time < best.lap_time) best = l;
+    }
+    return best?.lap ?? null;
+  }
+
+  /** Pins a finished session's charts to the fastest valid lap (unless the URL named one). */
+  function pinFinished() {
+    if (pinned !== null || !ended()) return false;
+    pinned = fastestLap();
+    return pinned !== null;
+  }
+
+  /**
+   * The shown lap and the one before it from history, then live samples on top. A completed
+   * lap is drawn from history alone, into a fresh trace: samples the live snapshot plotted
+   * first (the end of the lap) would otherwise make the start of the lap look stale.
+   */
   async function loadHistory() {
     const d = drivers.get(focus);
-    const lap = d?.latest?.current_lap;
+    const lap = pinned ?? d?.latest?.current_lap;
     if (!Number.isInteger(lap)) return;
     const token = ++historyToken;
     for (const n of [lap - 1, lap]) {
       if (n < 0) continue;
+      if (n < (d?.latest?.current_lap ?? Number.POSITIVE_INFINITY)) traces.set(n, trace(n));
       try {
         const path = telemetryPath(sessionId, {
           driver_id: focus,
@@ -282,6 +318,8 @@ export function sessionView(root, sessionId, params) {
   function setFocus(id) {
     if (id === focus) return;
     focus = id;
+    if (!Number.isInteger(asked)) pinned = null;
+    pinFinished();
     traces.clear();
     const url = new URL(location.href);
     url.hash = `#/session/${encodeURIComponent(sessionId)}?driver=${encodeURIComponent(id)}`;
@@ -306,13 +344,15 @@ export function sessionView(root, sessionId, params) {
   function frame() {
     dirty = false;
     const laps = [...traces.keys()].sort((a, b) => b - a);
-    const current = traces.get(laps[0]) ?? trace(null);
+    const shown = pinned ?? laps[0];
+    const current = traces.get(shown) ?? trace(pinned);
     const previous = traces.get(current.lap - 1) ?? trace(null);
     const xs = Array.from({ length: BINS + 1 }, (_, i) => (i / BINS) * (length ?? 100));
     charts.speed.setData([xs, previous.speed, current.speed]);
     charts.pedals.setData([xs, current.throttle, current.brake]);
     charts.gear.setData([xs, current.rpm, current.gear]);
     boxes.speed.dataset.points = String(current.speed.filter((v) => v !== null).length);
+    boxes.speed.dataset.previousPoints = String(previous.speed.filter((v) => v !== null).length);
     boxes.speed.dataset.lap = current.lap ?? "";
     lapLabel.textContent =
       current.lap === null
@@ -406,12 +446,14 @@ export function sessionView(root, sessionId, params) {
 
   function renderBadge() {
     const fresh = Date.now() - lastData < 5000;
-    const state = socketState !== "open" ? socketState : fresh ? "live" : "idle";
+    const quiet = ended() ? "ended" : "idle";
+    const state = socketState !== "open" ? socketState : fresh ? "live" : quiet;
     badge.dataset.state = state;
     badge.textContent =
       {
         live: "live",
         idle: "connected",
+        ended: "ended",
         connecting: "connecting",
         reconnecting: "reconnecting",
         closed: "reconnecting",
@@ -433,7 +475,9 @@ export function sessionView(root, sessionId, params) {
       renderHead();
       for (const d of msg.drivers) absorb(d.driver_id, d.samples, d.car_name);
       table.set(msg.laps);
+      lapRows = [...msg.laps];
       if (!focus || !drivers.has(focus)) focus = [...drivers.keys()].sort()[0] ?? null;
+      pinFinished();
       traces.clear();
       charts.speed.rebuild();
       charts.gear.rebuild();
@@ -450,6 +494,10 @@ export function sessionView(root, sessionId, params) {
     },
     lap: (msg) => {
       table.upsert(msg.lap);
+      lapRows = [
+        ...lapRows.filter((l) => !(l.driver_id === msg.lap.driver_id && l.lap === msg.lap.lap)),
+        msg.lap,
+      ];
       schedule();
     },
     error: (msg) => {
@@ -463,6 +511,11 @@ export function sessionView(root, sessionId, params) {
     try {
       summary = await getJson(sessionPath(sessionId));
       renderHead();
+      // A session that ends while the page is open: its charts move to the fastest lap.
+      if (pinFinished()) {
+        traces.clear();
+        void loadHistory();
+      }
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) {
         notice.hidden = false;
