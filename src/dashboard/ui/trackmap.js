@@ -11,6 +11,8 @@ export function trackMap(container) {
   let filled = 0;
   let dirty = false;
   let scale = 1;
+  /** The middle of the drawn track: a car right of it has its name on its left. */
+  let midX = 0;
   const root = svg("svg", {
     class: "trackmap",
     viewBox: "0 0 100 100",
@@ -54,6 +56,7 @@ export function trackMap(container) {
       Math.max(...ys),
     ];
     const size = Math.max(maxX - minX, maxY - minY, 1);
+    midX = (minX + maxX) / 2;
     const pad = size * 0.08;
     scale = size;
     root.setAttribute(
@@ -87,7 +90,10 @@ export function trackMap(container) {
     m.dot.setAttribute("cy", m.y);
     m.dot.setAttribute("r", r.toFixed(2));
     m.dot.setAttribute("stroke-width", (r * 0.35).toFixed(2));
-    m.label.setAttribute("x", (m.x + r * 1.6).toFixed(1));
+    // Named on the side with room, so a car near the map's right edge keeps its whole name.
+    const left = m.x > midX;
+    m.label.setAttribute("x", (m.x + (left ? -1.6 : 1.6) * r).toFixed(1));
+    m.label.setAttribute("text-anchor", left ? "end" : "start");
     m.label.setAttribute("y", (m.y + r * 0.6).toFixed(1));
     m.label.setAttribute("font-size", (scale * 0.045).toFixed(2));
   }
