@@ -26,6 +26,7 @@ const main = defineCommand({
     replay: () => import("./commands/replay").then((m) => m.default),
     inspect: () => import("./commands/inspect").then((m) => m.default),
     import: () => import("./commands/import").then((m) => m.default),
+    bridge: () => import("./commands/bridge").then((m) => m.default),
   },
 });
 

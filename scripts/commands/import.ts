@@ -1,15 +1,8 @@
-import { createReadStream, statSync } from "node:fs";
-import { basename } from "node:path";
-import { Readable } from "node:stream";
 import { defineCommand } from "citty";
-import type { IbtImport } from "../../src/schemas/responses";
-import { ClientError } from "../lib/client";
 import { resolveEndpoint } from "../lib/config";
 import { colorFor, guard } from "../lib/exit";
-import { refuseUnknownFlags, UsageError } from "../lib/flags";
-import { count, lapTime } from "../lib/format";
-import { uploadIbt } from "../lib/ibt-upload";
-import { palette } from "../lib/progress";
+import { refuseUnknownFlags, validateAll } from "../lib/flags";
+import { fileSizes, importFiles } from "../lib/ibt-import";
 import { serverArgs } from "./simulate-args";
 
 /**
@@ -28,7 +21,7 @@ export default defineCommand({
     session: {
       type: "string",
       alias: "s",
-      description: "Session id to store them in (Default: derived from each recording)",
+      description: "Session id to store them all in (Default: derived from each recording)",
     },
     driver: {
       type: "string",
@@ -46,102 +39,19 @@ export default defineCommand({
     guard("import", async () => {
       await refuseUnknownFlags(rawArgs, cmd.args);
       const files = (args._ as string[]).filter(Boolean);
-      if (files.length === 0) throw new UsageError(["name at least one .ibt file to upload"]);
-      const sizes = files.map((file) => {
-        try {
-          const stat = statSync(file);
-          if (!stat.isFile()) throw new Error();
-          return stat.size;
-        } catch {
-          throw new UsageError([`${file}: no such file`]);
-        }
+      const [, endpoint] = validateAll(
+        () => fileSizes(files),
+        () => resolveEndpoint(args),
+      );
+      process.exitCode = await importFiles({
+        ...endpoint,
+        files,
+        sessionId: args.session,
+        driverId: args.driver,
+        json: args.json,
+        out: process.stdout,
+        err: process.stderr,
+        color: { out: colorFor(process.stdout), err: colorFor(process.stderr) },
       });
-      const { url, token } = resolveEndpoint(args);
-      const c = palette(colorFor(process.stdout));
-      const bar = progressBar(process.stderr);
-      let failed = 0;
-      for (const [i, file] of files.entries()) {
-        const size = sizes[i] as number;
-        const name = basename(file);
-        try {
-          const uploaded = await uploadIbt({
-            url,
-            token,
-            size,
-            sessionId: args.session,
-            driverId: args.driver,
-            open: () => Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>,
-            onProgress: (sent) => bar.show(name, sent, size),
-            onRetry: (n) =>
-              bar.note(`${name}: retry ${n.attempt} in ${Math.round(n.delayMs)} ms: ${n.reason}`),
-          });
-          bar.clear();
-          process.stdout.write(
-            args.json
-              ? `${JSON.stringify({ file, status: uploaded.status, ...uploaded.body })}\n`
-              : `${resultLine(name, uploaded.body, uploaded.status === 200, c)}\n`,
-          );
-        } catch (error) {
-          bar.clear();
-          if (!(error instanceof ClientError)) throw error;
-          failed++;
-          process.stdout.write(
-            args.json
-              ? `${JSON.stringify({ file, status: error.status ?? null, error: error.message })}\n`
-              : `${name}: ${c.red(error.message)}\n`,
-          );
-        }
-      }
-      if (failed > 0) process.exitCode = 1;
     }),
 });
-
-/** `amg.ibt: 3 laps, best 1:27.345 (lap 2), 12,345 samples -> session <id>`. */
-export function resultLine(
-  name: string,
-  body: IbtImport,
-  already: boolean,
-  c: ReturnType<typeof palette>,
-): string {
-  const laps = body.laps;
-  const timed = laps.filter((l) => l.valid && l.lap_time !== null && l.lap_time > 0);
-  const best = timed.reduce<(typeof laps)[number] | undefined>(
-    (b, l) => (b === undefined || (l.lap_time as number) < (b.lap_time as number) ? l : b),
-    undefined,
-  );
-  const bestText = best ? `, best ${c.bold(lapTime(best.lap_time))} (lap ${best.lap})` : "";
-  const lapsText = `${laps.length} ${laps.length === 1 ? "lap" : "laps"}`;
-  const note = already ? c.dim(" (already imported)") : "";
-  return `${name}: ${lapsText}${bestText}, ${count(body.samples)} samples -> session ${body.session_id}${note}`;
-}
-
-/** The bytes sent of the file being uploaded: one line redrawn on a terminal, nothing elsewhere. */
-function progressBar(out: NodeJS.WriteStream) {
-  const live = out.isTTY === true;
-  let shown = false;
-  let lastDraw = 0;
-  return {
-    show(name: string, sent: number, size: number) {
-      if (!live) return;
-      const now = performance.now();
-      if (now - lastDraw < 100 && sent < size) return;
-      lastDraw = now;
-      const width = 24;
-      const done = size > 0 ? Math.min(1, sent / size) : 1;
-      const filled = Math.round(done * width);
-      const mb = (n: number) => (n / 1e6).toFixed(1);
-      out.write(
-        `\r${name} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${mb(sent)}/${mb(size)} MB ${Math.round(done * 100)}%\x1b[K`,
-      );
-      shown = true;
-    },
-    note(line: string) {
-      this.clear();
-      out.write(`${line}\n`);
-    },
-    clear() {
-      if (shown) out.write("\r\x1b[K");
-      shown = false;
-    },
-  };
-}

@@ -3,7 +3,7 @@ import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
 import { IbtConverter } from "../../src/ibt/convert";
 import { recordingMeta, sessionTypeOf } from "../../src/ibt/meta";
 import { resolveEndpoint } from "../lib/config";
-import { colorFor, guard, onInterrupt } from "../lib/exit";
+import { colorFor, guard, onInterrupt, reportAdvice } from "../lib/exit";
 import { refuseUnknownFlags, validateAll } from "../lib/flags";
 import { count } from "../lib/format";
 import { type OpenRecording, openRecording, reportRecordingErrors } from "../lib/ibt-file";
@@ -73,10 +73,11 @@ async function replay(args: ParsedArgs<typeof replayArgs>, { file }: OpenRecordi
   const meta = recordingMeta(file);
   // Fails early, naming the variables a replay needs, when the recording lacks any.
   new IbtConverter(file, meta);
-  const [plan, { url, token }] = validateAll(
+  const [plan, endpoint] = validateAll(
     () => planReplay(args, meta, file.header.tickRate),
     () => resolveEndpoint(args),
   );
+  const { url } = endpoint;
 
   const controller = new AbortController();
 
@@ -95,8 +96,7 @@ async function replay(args: ParsedArgs<typeof replayArgs>, { file }: OpenRecordi
   const run = startReplay({
     file,
     meta,
-    url,
-    token,
+    ...endpoint,
     retry: { retries: plan.retries },
     sessionId: plan.sessionId,
     driverId: plan.driverId,
@@ -149,6 +149,7 @@ async function replay(args: ParsedArgs<typeof replayArgs>, { file }: OpenRecordi
       ? `${JSON.stringify(summary)}\n`
       : `${formatReplaySummary(summary, url, colorFor(process.stdout))}\n`,
   );
+  if (run.stats.failure) reportAdvice(process.stderr, run.stats.failure);
   // Non-zero when any sample was invalid, rejected or never acknowledged; 130 after Ctrl+C.
   process.exitCode = !summary.ok ? 1 : summary.interrupted ? 130 : 0;
 }

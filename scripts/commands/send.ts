@@ -4,6 +4,7 @@ import { createClient } from "../lib/client";
 import { resolveEndpoint } from "../lib/config";
 import { guard } from "../lib/exit";
 import { FlagChecker, refuseUnknownFlags, validateAll } from "../lib/flags";
+import { carDisplayName, trackDisplayName } from "../lib/names";
 import { serverArgs } from "./simulate-args";
 
 /** Which flag sets each field, so a schema error names the flag the user typed. */
@@ -52,9 +53,15 @@ export default defineCommand({
       type: "string",
       alias: "t",
       default: "Circuit de Spa-Francorchamps - Grand Prix Pits",
-      description: "Track name",
+      description:
+        "Track name; a known one as iRacing spells it (Daytona → Daytona International Speedway - Oval)",
     },
-    car: { type: "string", alias: "c", default: "BMW M4 GT3", description: "Car name" },
+    car: {
+      type: "string",
+      alias: "c",
+      default: "BMW M4 GT3",
+      description: "Car name; a known one as iRacing spells it",
+    },
     "session-type": { type: "string", default: "Practice", description: "Session type" },
     speed: { type: "string", default: "180", description: "Speed (km/h)" },
     rpm: { type: "string", alias: "r", default: "7200", description: "Engine speed (rev/min)" },
@@ -78,8 +85,9 @@ export default defineCommand({
         driver_id: args.driver,
         session_id: args.session,
         session_type: args["session-type"],
-        track_name: args.track,
-        car_name: args.car,
+        // Known names as iRacing spells them, so `send` and `simulate` file a track under one name.
+        track_name: trackDisplayName(args.track),
+        car_name: carDisplayName(args.car),
         ...(args.timestamp === undefined ? {} : { timestamp: args.timestamp }),
         speed: num("speed", args.speed),
         rpm: num("rpm", args.rpm),
@@ -94,11 +102,11 @@ export default defineCommand({
         const field = String(issue.path[0] ?? "");
         check.fail(FLAG_OF[field] ?? field, issue.message);
       }
-      const [, { url, token }] = validateAll(
+      const [, endpoint] = validateAll(
         () => check.done(),
         () => resolveEndpoint(args),
       );
-      const client = createClient({ url, token });
+      const client = createClient(endpoint);
       const ack = await client.postSample(sample, (retry) =>
         process.stderr.write(
           `retry ${retry.attempt} in ${Math.round(retry.delayMs)} ms: ${retry.reason}\n`,

@@ -37,8 +37,14 @@ export const streamArgs = {
  */
 export const simulateArgs = {
   cars: { type: "string", default: "1", description: "Cars on track at once" },
-  laps: { type: "string", default: "10", description: "Timed laps each car drives" },
-  hz: { type: "string", default: "60", description: "Samples per second per car" },
+  laps: { type: "string", alias: "l", default: "10", description: "Timed laps each car drives" },
+  hz: { type: "string", description: "Samples per second per car (Default: 60)" },
+  interval: {
+    type: "string",
+    alias: "i",
+    description:
+      "Seconds between samples, another way to give --hz: -i 0.5 is --hz 2 (Default: 1/hz)",
+  },
   "batch-ms": {
     type: "string",
     default: "1000",
@@ -58,13 +64,13 @@ export const simulateArgs = {
     type: "string",
     alias: "t",
     default: "spa",
-    description: `Track: ${TRACK_IDS.join(", ")}`,
+    description: `Track: ${TRACK_IDS.join(", ")}, or its iRacing name ("Daytona")`,
   },
   car: {
     type: "string",
     alias: "c",
     default: "gt3",
-    description: `Car class: ${CLASS_IDS.join(", ")}`,
+    description: `Car class: ${CLASS_IDS.join(", ")}, or a car of one by its iRacing name`,
   },
   "session-type": { type: "string", default: "Practice", description: "Session type" },
   session: {

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { resolveEndpoint } from "../lib/config";
-import { colorFor, guard, onInterrupt } from "../lib/exit";
+import { colorFor, guard, onInterrupt, reportAdvice } from "../lib/exit";
 import { refuseUnknownFlags, validateAll } from "../lib/flags";
 import { planSimulation } from "../lib/plan";
 import { createProgress } from "../lib/progress";
@@ -20,23 +20,24 @@ export default defineCommand({
   run: ({ args, rawArgs, cmd }) =>
     guard("", async () => {
       await refuseUnknownFlags(rawArgs, cmd.args);
-      const [plan, { url, token }] = validateAll(
+      const [plan, endpoint] = validateAll(
         () => planSimulation(args),
         () => resolveEndpoint(args),
       );
+      const { url } = endpoint;
       const trackName = getTrack(plan.track).name;
-      const carClass = CAR_CLASSES[plan.car].name;
+      const carClass = plan.carName ?? CAR_CLASSES[plan.car].name;
 
       const controller = new AbortController();
 
       const run = startSimulation({
-        url,
-        token,
+        ...endpoint,
         retry: { retries: plan.retries },
         sessionId: plan.sessionId,
         sessionType: plan.sessionType,
         track: plan.track,
         car: plan.car,
+        carName: plan.carName,
         driverIds: plan.driverIds,
         laps: plan.laps,
         hz: plan.hz,
@@ -74,6 +75,7 @@ export default defineCommand({
           ? `${JSON.stringify(summary)}\n`
           : `${formatSummary(summary, url, colorFor(process.stdout))}\n`,
       );
+      if (run.stats.failure) reportAdvice(process.stderr, run.stats.failure);
       // Non-zero when any sample was rejected or never acknowledged; 130 after a clean Ctrl+C.
       process.exitCode = !summary.ok ? 1 : summary.interrupted ? 130 : 0;
     }),

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { DEV_VARS_PATH, readEnvFile } from "../dev-vars";
+import type { TokenSource } from "./client";
 import { FlagChecker } from "./flags";
 
 /** Where the server is when nothing says otherwise: `pnpm dev`. */
@@ -9,7 +10,7 @@ export const DEFAULT_URL = "http://localhost:8787";
 export interface Endpoint {
   url: string;
   token: string | undefined;
-  tokenSource: "--token" | "API_TOKEN" | ".env API_TOKEN" | ".dev.vars INGEST_TOKEN" | "none";
+  tokenSource: TokenSource;
 }
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);

@@ -80,8 +80,8 @@ type FlagDefs = Record<string, { type?: string; alias?: string | string[] }>;
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** Edit distance, for suggesting the flag that was meant. */
-function distance(a: string, b: string): number {
+/** Edit distance (Levenshtein), for suggesting the flag or name that was meant. */
+export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
@@ -130,7 +130,7 @@ export async function refuseUnknownFlags(
     const names = arg.startsWith("--") || name.length <= 1 ? [name] : [...name];
     for (const n of names) {
       if (known.has(n)) continue;
-      const best = long.map((k) => ({ k, d: distance(n, k) })).sort((x, y) => x.d - y.d)[0];
+      const best = long.map((k) => ({ k, d: editDistance(n, k) })).sort((x, y) => x.d - y.d)[0];
       const flag = `${n.length === 1 ? "-" : "--"}${n}`;
       const hint =
         best && best.d <= Math.max(2, Math.floor(n.length / 3))

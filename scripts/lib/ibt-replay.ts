@@ -21,7 +21,7 @@ import { type CarProgress, carProgress, RunStats } from "./stats";
  * its series key (session, driver, recorded millisecond) and every batch its Idempotency-Key.
  */
 
-/** The transport fields (url, token, fetch, retry, sleep) are the client's, passed on as they are. */
+/** The transport fields (url, token, tokenSource, fetch, retry, sleep) are the client's, passed on as they are. */
 export interface ReplayOptions extends Omit<ClientOptions, "random"> {
   file: IbtFile;
   meta: RecordingMeta;
@@ -65,8 +65,8 @@ export interface Replay {
 /** Starts a replay; `stats` is live while `done` is pending (the progress display reads it). */
 export function startReplay(opts: ReplayOptions): Replay {
   const { driverId } = opts;
-  const { url, token, fetch, retry, sleep } = opts;
-  const client = createClient({ url, token, fetch, retry, sleep });
+  const { url, token, tokenSource, fetch, retry, sleep } = opts;
+  const client = createClient({ url, token, tokenSource, fetch, retry, sleep });
   const emit = opts.onEvent ?? (() => {});
   const stats = new RunStats([carProgress(driverId, opts.meta.carName)], performance.now());
   const car = stats.cars[0] as CarProgress;
@@ -139,6 +139,7 @@ export function startReplay(opts: ReplayOptions): Replay {
       const tallied = sessions.get(batch.sessionId);
       if (tallied) tallied.acked += samples.length;
     } catch (error) {
+      if (error instanceof ClientError) stats.failure ??= error;
       const rejected = error instanceof ClientError && error.rejected;
       return fail(samples.length, (error as Error).message, rejected);
     }

@@ -1,13 +1,7 @@
 import type { IbtImport } from "../../src/schemas/responses";
-import { ClientError, type FetchLike } from "./client";
-import {
-  backoff,
-  DEFAULT_RETRY,
-  isRetryable,
-  type RetryNotice,
-  type RetryPolicy,
-  retryAfterMs,
-} from "./retry";
+import { type ClientOptions, exchange, type RetryNotice, transport } from "./client";
+import { count, lapTime } from "./format";
+import type { palette } from "./progress";
 
 /**
  * One `.ibt` file to `POST /api/v1/ibt`, streamed, with the bytes sent reported as they go.
@@ -16,19 +10,13 @@ import {
  * same file again with 200. Transport-free: the workerd end-to-end test passes the Worker's fetch.
  */
 
-export interface UploadOptions {
-  url: string;
-  token?: string;
+export interface UploadOptions extends ClientOptions {
   /** The file's bytes, opened afresh for every attempt. */
   open: () => ReadableStream<Uint8Array>;
   size: number;
   sessionId?: string;
   driverId?: string;
-  fetch?: FetchLike;
-  retry?: Partial<RetryPolicy>;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  /** Bytes handed to the connection so far, of `size`. */
+  /** Bytes handed to the connection so far, of `size` (from 0 again on a retry). */
   onProgress?: (sent: number, size: number) => void;
   onRetry?: (notice: RetryNotice) => void;
 }
@@ -41,69 +29,73 @@ export interface Uploaded {
 }
 
 export async function uploadIbt(opts: UploadOptions): Promise<Uploaded> {
-  const policy = { ...DEFAULT_RETRY, ...opts.retry, timeoutMs: Number.POSITIVE_INFINITY };
-  const doFetch: FetchLike = opts.fetch ?? ((req) => globalThis.fetch(req));
-  const sleep = opts.sleep ?? ((ms) => new Promise<void>((r) => globalThis.setTimeout(r, ms)));
-  const random = opts.random ?? Math.random;
+  // No per-attempt timeout: a large file on a slow link takes as long as it takes.
+  const t = transport({
+    ...opts,
+    retry: { ...opts.retry, timeoutMs: Number.POSITIVE_INFINITY },
+  });
   const query = new URLSearchParams();
   if (opts.sessionId) query.set("session_id", opts.sessionId);
   if (opts.driverId) query.set("driver_id", opts.driverId);
-  const target = `${opts.url.replace(/\/+$/, "")}/api/v1/ibt${query.size ? `?${query}` : ""}`;
-  for (let attempt = 1; ; attempt++) {
-    let sent = 0;
-    const counted = opts.open().pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          sent += chunk.byteLength;
-          opts.onProgress?.(sent, opts.size);
-          controller.enqueue(chunk);
+  const target = `${t.base}/api/v1/ibt${query.size ? `?${query}` : ""}`;
+  const ack = await exchange(
+    t,
+    (signal) => {
+      let sent = 0;
+      const counted = opts.open().pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            sent += chunk.byteLength;
+            opts.onProgress?.(sent, opts.size);
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      return new Request(target, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/octet-stream",
+          "Content-Length": String(opts.size),
+          ...t.auth,
         },
-      }),
-    );
-    const request = new Request(target, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/octet-stream",
-        "Content-Length": String(opts.size),
-        ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
-      },
-      body: counted,
-      // Node's fetch streams a request body only when told it may (Workers ignore it).
-      ...({ duplex: "half" } as object),
-    });
-    let reason: string;
-    let wait: number | undefined;
-    try {
-      const res = await doFetch(request);
-      const raw = await res.text();
-      const json = parse(raw) as (IbtImport & { error?: string; code?: string }) | undefined;
-      if (res.ok && json && typeof json.session_id === "string") {
-        return { status: res.status, body: json, attempts: attempt };
-      }
-      const message = `${res.status} ${json?.code ?? res.statusText}: ${json?.error ?? raw.slice(0, 200)}`;
-      if (res.ok || !isRetryable(res.status) || attempt > policy.retries) {
-        throw new ClientError(message, attempt, res.status, json?.code);
-      }
-      reason = message;
-      wait = retryAfterMs(res.headers.get("retry-after"));
-    } catch (error) {
-      if (error instanceof ClientError) throw error;
-      reason = `network error: ${(error as Error).message ?? String(error)}`;
-      if (attempt > policy.retries) {
-        throw new ClientError(`${reason} (gave up after ${attempt} attempts)`, attempt);
-      }
-    }
-    const delayMs =
-      wait === undefined ? backoff(policy, attempt, random) : wait * (1 + 0.5 * random());
-    opts.onRetry?.({ attempt, delayMs, reason });
-    await sleep(delayMs);
-  }
+        body: counted,
+        signal,
+        // Node's fetch streams a request body only when told it may (Workers ignore it).
+        ...({ duplex: "half" } as object),
+      });
+    },
+    (json) => (isImport(json) ? json : undefined),
+    opts.onRetry,
+  );
+  return { status: ack.status, body: ack.body, attempts: ack.attempts };
 }
 
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+/** Enough of an import answer to print it; the rest is passed on as the server sent it. */
+function isImport(json: unknown): json is IbtImport {
+  const body = json as Partial<IbtImport> | null | undefined;
+  return typeof body?.session_id === "string" && Array.isArray(body.laps);
+}
+
+/**
+ * The line `pnpm simulate import` prints for an answer, the best valid lap as the dashboard
+ * rounds it: `amg.ibt: 3 laps, best 1:27.345 (lap 2), 12,345 samples -> session <id>`.
+ */
+export function resultLine(
+  name: string,
+  body: IbtImport,
+  already: boolean,
+  c: ReturnType<typeof palette>,
+): string {
+  const { laps } = body;
+  let best: (typeof laps)[number] | undefined;
+  for (const lap of laps) {
+    if (!lap.valid || lap.lap_time === null || lap.lap_time <= 0) continue;
+    if (best === undefined || lap.lap_time < (best.lap_time as number)) best = lap;
   }
+  const bestText = best ? `, best ${c.bold(lapTime(best.lap_time))} (lap ${best.lap})` : "";
+  // Lap 0, the run to the first crossing, is listed but is not a lap driven.
+  const driven = laps.filter((l) => l.lap >= 1).length;
+  const lapsText = `${driven} ${driven === 1 ? "lap" : "laps"}`;
+  const note = already ? c.dim(" (already imported)") : "";
+  return `${name}: ${lapsText}${bestText}, ${count(body.samples)} samples -> session ${body.session_id}${note}`;
 }

@@ -4,12 +4,16 @@ import { modelLapTime } from "../sim/model";
 import { getTrack, TRACK_IDS, type TrackId } from "../sim/tracks";
 import { MAX_BATCH_SAMPLES } from "./batches";
 import { FlagChecker } from "./flags";
+import { type Found, findCar, findTrack } from "./names";
 
 /** The flags of `simulate` as citty parses them (strings until validated here). */
 export interface SimulateFlags {
   cars: string;
   laps: string;
-  hz: string;
+  /** Samples per second (Default: 60, or 1/interval). */
+  hz?: string;
+  /** Seconds between samples, the original CLI's `-i`: the other way to give `hz`. */
+  interval?: string;
   "batch-ms": string;
   speedup: string;
   max: boolean;
@@ -29,6 +33,8 @@ export interface SimulatePlan {
   sessionType: string;
   track: TrackId;
   car: ClassId;
+  /** The car model every driver drives, when `--car` named one rather than a class. */
+  carName?: string;
   driverIds: string[];
   laps: number;
   hz: number;
@@ -55,7 +61,7 @@ export function planSimulation(
   const check = new FlagChecker();
   const cars = check.integer("cars", flags.cars, 1, 100, "a positive integer (at most 100)");
   const laps = check.integer("laps", flags.laps, 1, 10_000, "a positive integer");
-  const hz = check.integer("hz", flags.hz, 1, 1000, "an integer from 1 to 1000");
+  const hz = sampleRate(check, flags);
   const batchMs = check.integer("batch-ms", flags["batch-ms"], 1, 600_000, "a positive integer");
   const speedup = flags.max
     ? Number.POSITIVE_INFINITY
@@ -73,16 +79,30 @@ export function planSimulation(
     );
   }
 
-  const track = (TRACK_IDS as readonly string[]).includes(flags.track)
-    ? (flags.track as TrackId)
-    : check.fail("track", `"${flags.track}" is not a known track; one of: ${TRACK_IDS.join(", ")}`);
-  const car = (CLASS_IDS as readonly string[]).includes(flags.car)
-    ? (flags.car as ClassId)
-    : check.fail("car", `"${flags.car}" is not a known car class; one of: ${CLASS_IDS.join(", ")}`);
+  const foundTrack = findTrack(flags.track);
+  const track = foundTrack.ok
+    ? foundTrack.value
+    : check.fail(
+        "track",
+        notFound(flags.track, "track", foundTrack, `tracks: ${TRACK_IDS.join(", ")}`),
+      );
+  const foundCar = findCar(flags.car);
+  const car = foundCar.ok
+    ? foundCar.value.carClass
+    : check.fail(
+        "car",
+        notFound(
+          flags.car,
+          "car",
+          foundCar,
+          `classes: ${CLASS_IDS.join(", ")}, or a car of one by its iRacing name`,
+        ),
+      );
   if (track && car && !carsFor(track).includes(car)) {
+    const what = flags.car === car ? car : `"${flags.car}" (${car})`;
     check.fail(
       "car",
-      `${car} does not race at ${track}; cars for ${track}: ${carsFor(track).join(", ")}`,
+      `${what} does not race at ${track}; cars for ${track}: ${carsFor(track).join(", ")}`,
     );
   }
 
@@ -114,6 +134,7 @@ export function planSimulation(
     sessionType,
     track: track as TrackId,
     car: car as ClassId,
+    ...(foundCar.ok && foundCar.value.carName ? { carName: foundCar.value.carName } : {}),
     driverIds,
     laps,
     hz,
@@ -123,6 +144,36 @@ export function planSimulation(
     startTime,
     retries,
   };
+}
+
+/** `--hz`, or `--interval` (seconds between samples) turned into one; not both. */
+function sampleRate(check: FlagChecker, flags: SimulateFlags): number {
+  if (flags.interval === undefined) {
+    return check.integer("hz", flags.hz ?? "60", 1, 1000, "an integer from 1 to 1000");
+  }
+  if (flags.hz !== undefined) {
+    check.fail("interval", "and --hz both set the sampling rate: give one of them");
+    return 1;
+  }
+  const seconds = check.number(
+    "interval",
+    flags.interval,
+    0.001,
+    3600,
+    "a number of seconds from 0.001 to 3600",
+  );
+  return 1 / seconds;
+}
+
+/** `"Daytonna" is not a known track; did you mean ...? tracks: ...`. */
+function notFound(input: string, what: string, found: Found<unknown>, known: string): string {
+  if (found.ok) return "";
+  if (found.ambiguous) {
+    return `"${input}" could be more than one ${what}: ${found.suggestions.join(", ")}`;
+  }
+  const hint =
+    found.suggestions.length > 0 ? `; did you mean ${found.suggestions.join(" or ")}?` : ".";
+  return `"${input}" is not a known ${what}${hint} Known ${known}`;
 }
 
 /**

@@ -15,12 +15,14 @@ import { type CarProgress, carProgress, RunStats } from "./stats";
  * workerd end-to-end test runs it against the Worker's own fetch.
  */
 
-/** The transport fields (url, token, fetch, retry, sleep) are the client's, passed on as they are. */
+/** The transport fields (url, token, tokenSource, fetch, retry, sleep) are the client's, passed on as they are. */
 export interface RunOptions extends Omit<ClientOptions, "random"> {
   sessionId: string;
   sessionType: string;
   track: TrackId;
   car: ClassId;
+  /** The model every car drives (Default: each driver's pick from the class). */
+  carName?: string;
   /** One driver id per car; car i drives as the i-th driver of the seeded field. */
   driverIds: string[];
   laps: number;
@@ -61,14 +63,15 @@ export function runSimulation(opts: RunOptions): Promise<RunResult> {
 
 /** Starts the cars; `stats` is live while `done` is pending (the progress display reads it). */
 export function startSimulation(opts: RunOptions): Run {
-  const { url, token, fetch, retry, sleep } = opts;
-  const client = createClient({ url, token, fetch, retry, sleep });
+  const { url, token, tokenSource, fetch, retry, sleep } = opts;
+  const client = createClient({ url, token, tokenSource, fetch, retry, sleep });
   const emit = opts.onEvent ?? (() => {});
   const sims = opts.driverIds.map((driverId, driverIndex) => ({
     driverId,
     sim: createCarSimulation({
       track: opts.track,
       car: opts.car,
+      carName: opts.carName,
       seed: opts.seed,
       driverIndex,
       hz: opts.hz,
@@ -151,6 +154,7 @@ export function startSimulation(opts: RunOptions): Run {
       }
       stats.ack(samples.length, ack.latencyMs, ack.body.duplicates, performance.now());
     } catch (error) {
+      if (error instanceof ClientError) stats.failure ??= error;
       const rejected = error instanceof ClientError && error.rejected;
       return fail(driverId, samples.length, (error as Error).message, rejected);
     }

@@ -1,4 +1,5 @@
 /** The counters of one simulation run and the summary they end in. No Node APIs. */
+import type { ClientError } from "./client";
 
 /** One car as the progress display shows it. */
 export interface CarProgress {
@@ -65,6 +66,8 @@ export class RunStats {
   batches = 0;
   retries = 0;
   errors = 0;
+  /** The first request that failed for good: what the command's advice is about. */
+  failure: ClientError | undefined;
   interrupted = false;
   endedAt: number | null = null;
   readonly latencies: number[] = [];

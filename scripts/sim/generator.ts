@@ -26,6 +26,8 @@ export interface SimOptions {
   startTime: number;
   /** Timed laps to drive before `finished` turns true (default: no end). */
   laps?: number;
+  /** The car model driven (default: one of the class's, picked by the seed). */
+  carName?: string;
 }
 
 /**
@@ -70,7 +72,9 @@ export function createCarSimulation(opts: SimOptions): CarSimulation {
   // Pace: slower drivers further down the order, a seeded spread, a small lap-to-lap wobble.
   const driverPace = 1 + 0.004 * (driverIndex % 6) + rng.uniform(0, 0.002);
   const lapPace = () => driverPace * (1 + Math.max(-0.003, Math.min(0.003, 0.0015 * rng.normal())));
-  const carName = car.cars[Math.floor(rng.next() * car.cars.length)] ?? car.name;
+  // Drawn even when the model is given, so the rest of the seeded run stays the same.
+  const picked = car.cars[Math.floor(rng.next() * car.cars.length)] ?? car.name;
+  const carName = opts.carName ?? picked;
   const ambient = rng.uniform(16, 30);
   // Bumps are a property of the track surface: the same every lap.
   const bumpPhase = hashSeed(track.length) % 1000;

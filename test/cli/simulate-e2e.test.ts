@@ -125,13 +125,59 @@ describe("pnpm simulate into the Worker", () => {
       ...plan(sessionId),
       url: URL,
       token: "not-the-ingest-token",
+      tokenSource: "API_TOKEN",
       fetch: (req) => exports.default.fetch(req),
     });
     expect(stats.ok).toBe(false);
+    // What the command's advice is about: the refusal, and where the token came from.
+    expect(stats.failure).toMatchObject({
+      status: 401,
+      code: "unauthorized",
+      server: { url: URL, tokenSource: "API_TOKEN" },
+    });
     expect(stats.batches).toBe(3); // each car's first batch, then that car stops
     expect(stats.samplesRejected).toBe(stats.samplesSent);
     expect(stats.samplesAcked).toBe(0);
     const { res } = await getJson(`/api/v1/sessions/${sessionId}`);
     expect(res.status).toBe(404);
+  });
+
+  it("runs the original CLI's simulate line (-t Daytona -c <Camaro> -i 1) into iRacing's names", async () => {
+    const sessionId = uniqueId("sim-e2e-daytona");
+    const camaro = "NASCAR Cup Series Next Gen Chevrolet Camaro ZL1";
+    const p = planSimulation({
+      cars: "1",
+      laps: "2",
+      interval: "1",
+      "batch-ms": "1000",
+      speedup: "1",
+      max: true,
+      track: "Daytona",
+      car: camaro,
+      "session-type": "Practice",
+      session: sessionId,
+      driver: "driver-001",
+      seed: "7",
+      retries: "5",
+    });
+    expect(p.hz).toBe(1);
+    const { stats, cars } = await runSimulation({
+      ...p,
+      url: URL,
+      token: TEST_TOKENS.ingest,
+      fetch: (req) => exports.default.fetch(req),
+    });
+    expect(stats.ok).toBe(true);
+    const { body: summary } = await getJson<SessionSummary>(`/api/v1/sessions/${sessionId}`);
+    expect(summary.track_name).toBe("Daytona International Speedway - Oval");
+    expect(summary.drivers.map((d) => [d.driver_id, d.car_name])).toEqual([["driver-001", camaro]]);
+    expect(summary.sample_count).toBe(stats.samplesSent);
+    // A reading a second is enough for the laps: iRacing's official times, as simulated.
+    const { body: laps } = await getJson<LapView[]>(`/api/v1/sessions/${sessionId}/laps`);
+    const timed = laps.filter((l) => l.timed);
+    expect(timed.map((l) => l.lap)).toEqual([1, 2]);
+    timed.forEach((lap, i) => {
+      expect(Math.abs((lap.lap_time ?? 0) - (cars[0]?.lapTimes[i] ?? 0))).toBeLessThan(0.002);
+    });
   });
 });

@@ -143,7 +143,7 @@ describe("the ingest client", () => {
     expect(delays).toHaveLength(1);
     const offline = client(scripted(new TypeError("ECONNREFUSED")).fetch, 0).c;
     await expect(offline.postSample({} as never)).rejects.toThrow(
-      "network error: ECONNREFUSED (gave up after 1 attempt)",
+      "cannot reach http://api.test (ECONNREFUSED; gave up after 1 attempt)",
     );
   });
 

@@ -60,12 +60,60 @@ describe("simulate flag validation", () => {
 
   it("lists the valid ids for an unknown track or car", () => {
     expect(problems({ track: "nurburgring" })).toEqual([
-      '--track "nurburgring" is not a known track; one of: daytona-oval, charlotte-oval, spa, ' +
-        "red-bull-ring, watkins-glen-boot, watkins-glen-cup, laguna-seca, monza",
+      '--track "nurburgring" is not a known track. Known tracks: daytona-oval, charlotte-oval, ' +
+        "spa, red-bull-ring, watkins-glen-boot, watkins-glen-cup, laguna-seca, monza",
     ]);
     expect(problems({ car: "lmp2" })).toEqual([
-      '--car "lmp2" is not a known car class; one of: gt3, gt4, nascar-cup, f3, mx5-cup',
+      '--car "lmp2" is not a known car. Known classes: gt3, gt4, nascar-cup, f3, mx5-cup, ' +
+        "or a car of one by its iRacing name",
     ]);
+  });
+
+  it("suggests the closest track or car for a misspelt name", () => {
+    expect(problems({ track: "Daytonna" })).toEqual([
+      '--track "Daytonna" is not a known track; did you mean Daytona International Speedway - ' +
+        "Oval (daytona-oval)? Known tracks: daytona-oval, charlotte-oval, spa, red-bull-ring, " +
+        "watkins-glen-boot, watkins-glen-cup, laguna-seca, monza",
+    ]);
+    expect(
+      problems({ track: "daytona-oval", car: "NASCAR Cup Series Next Gen Chevy Camaro" })[0],
+    ).toMatch(/did you mean NASCAR Cup Series Next Gen Chevrolet Camaro ZL1 \(nascar-cup\)\?/);
+    expect(problems({ track: "Watkins Glen", car: "nascar-cup" })).toEqual([
+      '--track "Watkins Glen" could be more than one track: Watkins Glen International - Boot ' +
+        "(watkins-glen-boot), Watkins Glen International - Cup (watkins-glen-cup)",
+    ]);
+  });
+
+  it("takes tracks and cars by their iRacing names, a named car driven by every driver", () => {
+    const plan = planSimulation(
+      { ...DEFAULTS, track: "Daytona", car: "NASCAR Cup Series Next Gen Chevrolet Camaro ZL1" },
+      NOW,
+    );
+    expect(plan).toMatchObject({
+      track: "daytona-oval",
+      car: "nascar-cup",
+      carName: "NASCAR Cup Series Next Gen Chevrolet Camaro ZL1",
+    });
+    const byClass = planSimulation({ ...DEFAULTS, track: "monza", car: "GT3" }, NOW);
+    expect(byClass).toMatchObject({ track: "monza", car: "gt3" });
+    expect(byClass.carName).toBeUndefined();
+    expect(problems({ track: "daytona", car: "BMW M4 GT3" })).toEqual([
+      '--car "BMW M4 GT3" (gt3) does not race at daytona-oval; cars for daytona-oval: nascar-cup',
+    ]);
+  });
+
+  it("takes the original CLI's -i, seconds between samples, instead of --hz", () => {
+    const { hz: _default, ...noHz } = DEFAULTS;
+    expect(planSimulation({ ...noHz, interval: "1" }, NOW).hz).toBe(1);
+    expect(planSimulation({ ...noHz, interval: "0.25" }, NOW).hz).toBe(4);
+    expect(planSimulation(noHz, NOW).hz).toBe(60);
+    expect(problems({ interval: "1" })).toEqual([
+      "--interval and --hz both set the sampling rate: give one of them",
+    ]);
+    const bad = { ...noHz, interval: "0" };
+    expect(() => planSimulation(bad, NOW)).toThrow(
+      '--interval must be a number of seconds from 0.001 to 3600, not "0"',
+    );
   });
 
   it("lists the cars that race at a track for an unsupported pair", () => {
@@ -106,7 +154,8 @@ describe("the command line", () => {
     expect(stderr).toBe(
       [
         'error: --cars must be a positive integer (at most 100), not "0"',
-        'error: --car "lmp2" is not a known car class; one of: gt3, gt4, nascar-cup, f3, mx5-cup',
+        'error: --car "lmp2" is not a known car. Known classes: gt3, gt4, nascar-cup, f3, ' +
+          "mx5-cup, or a car of one by its iRacing name",
         'error: --url must be an http(s) URL such as http://localhost:8787, not "ftp://x"',
         "Run `pnpm simulate --help` to see every flag and its default.",
         "",

@@ -55,8 +55,8 @@ describe("pnpm simulate import", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout.trim().split("\n")).toEqual([
-      "amg-gt4_red-bull-ring.ibt: 4 laps, best 1:27.234 (lap 2), 12,345 samples -> session s1",
-      "w13_red-bull-ring.ibt: 4 laps, best 1:27.234 (lap 2), 12,345 samples -> session s1 (already imported)",
+      "amg-gt4_red-bull-ring.ibt: 3 laps, best 1:27.234 (lap 2), 12,345 samples -> session s1",
+      "w13_red-bull-ring.ibt: 3 laps, best 1:27.234 (lap 2), 12,345 samples -> session s1 (already imported)",
     ]);
     expect(server.seen).toHaveLength(2);
     const [first] = server.seen;

@@ -55,7 +55,8 @@ describe("pnpm simulate send", () => {
     expect(body).toMatchObject({
       driver_id: "alice",
       session_id: "practice-7",
-      track_name: "Monza",
+      // A known track as iRacing names it; the car was typed that way already.
+      track_name: "Autodromo Nazionale Monza - Grand Prix",
       car_name: "Ferrari 296 GT3",
       session_type: "Race",
       speed: 201.5,
@@ -108,7 +109,11 @@ describe("pnpm simulate send", () => {
     const { code, stdout, stderr } = await runCli(["send", "--url", server.url, "--token", "bad"]);
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toBe("error: 401 unauthorized: Unknown bearer token (request r-9)\n");
+    expect(stderr.split("\n")[0]).toBe(
+      "error: 401 unauthorized: Unknown bearer token (request r-9)",
+    );
+    expect(stderr).toContain("The server does not know the token from --token.");
+    expect(stderr).not.toMatch(/\n\s+at /);
     expect(server.seen).toHaveLength(1);
   });
 });

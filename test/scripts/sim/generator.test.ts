@@ -175,6 +175,19 @@ describe("createCarSimulation determinism", () => {
     expect(take(b)).toEqual(take(a));
   });
 
+  it("drives the car model it is given, the rest of the seeded run unchanged", () => {
+    const picked = createCarSimulation({ ...options, car: "nascar-cup", track: "daytona-oval" });
+    const given = createCarSimulation({
+      ...options,
+      car: "nascar-cup",
+      track: "daytona-oval",
+      carName: "NASCAR Cup Series Next Gen Ford Mustang",
+    });
+    expect(given.carName).toBe("NASCAR Cup Series Next Gen Ford Mustang");
+    const take = (sim: typeof given) => Array.from({ length: 600 }, () => sim.next());
+    expect(take(given)).toEqual(take(picked));
+  });
+
   it("produces different samples and paces for another seed or driver", () => {
     const a = createCarSimulation(options).next();
     expect(createCarSimulation({ ...options, seed: 6 }).next()).not.toEqual(a);
