@@ -4,7 +4,6 @@ import { guard } from "./middleware/auth";
 import { cors } from "./middleware/cors";
 import { requestContext } from "./middleware/request-context";
 import { securityHeaders } from "./middleware/security-headers";
-import { dashboardRoutes } from "./routes/dashboard";
 import { docsRoutes } from "./routes/docs";
 import { driverRoutes } from "./routes/drivers";
 import { healthRoutes } from "./routes/health";
@@ -15,8 +14,8 @@ import { sessionRoutes } from "./routes/sessions";
 import { telemetryRoutes } from "./routes/telemetry";
 
 /**
- * Assembles the API: request context, security headers and CORS first, then the public routes (health, the API
- * documents), then admission control, auth and rate limits, then one router per resource.
+ * Assembles the API: request context, security headers and CORS first, then the public routes (health, the OpenAPI
+ * document; the dashboard and /docs are static assets, served before the Worker runs), then admission control, auth and rate limits, then one router per resource.
  */
 export function createApp() {
   return createRouter()
@@ -25,7 +24,6 @@ export function createApp() {
     .use("/api/*", cors())
     .route("/api/v1/health", healthRoutes)
     .route("/", docsRoutes)
-    .route("/", dashboardRoutes)
     .use("/api/v1/*", admission())
     .use("/api/v1/*", guard())
     .route("/api/v1/telemetry", telemetryRoutes)

@@ -17,7 +17,7 @@ export const hasBrowser = existsSync(CHROMIUM) || Boolean(process.env.CI);
 /** Where screenshots go: a temporary folder, never compared, for a person to look at. */
 export const SHOTS = join(tmpdir(), "rustegrate-screenshots");
 
-/** Where the dashboard keeps its token (src/dashboard/ui/api.js). */
+/** Where the dashboard keeps its token (src/public/dashboard/api.js). */
 const TOKEN_KEY = "rustegrate.token";
 
 const FLAGS = [

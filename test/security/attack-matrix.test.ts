@@ -24,10 +24,6 @@ type Role = "read" | "ingest" | "admin";
 
 /** Every route (`METHOD path` as the router names it), who may call it, and a valid request. */
 const ROUTES: Record<string, { access: Access; request: () => [string, RequestInit] }> = {
-  "GET /": { access: "public", request: () => ["/", {}] },
-  "GET /dashboard/*": { access: "public", request: () => ["/dashboard/app.js", {}] },
-  "GET /docs": { access: "public", request: () => ["/docs", {}] },
-  "GET /docs/scalar.js": { access: "public", request: () => ["/docs/scalar.js", {}] },
   "GET /api/v1/health": { access: "public", request: () => ["/api/v1/health", {}] },
   "GET /api/v1/openapi.json": { access: "public", request: () => ["/api/v1/openapi.json", {}] },
   "POST /api/v1/telemetry": {

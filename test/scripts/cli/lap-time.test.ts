@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { lapTime } from "../../../scripts/lib/format";
 
 // The dashboard's module is plain browser JavaScript; loaded by path so it is not typechecked here.
-const dashboardFormat = "../../../src/dashboard/ui/format.js";
+const dashboardFormat = "../../../src/public/dashboard/format.js";
 const dashboard = (await import(dashboardFormat)) as { lapTime: (s: number) => string };
 
 describe("lap times", () => {
