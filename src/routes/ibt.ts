@@ -4,7 +4,7 @@ import { ApiError } from "../errors";
 import { IbtFormatError } from "../ibt";
 import { readBinaryBody } from "../middleware/binary-body";
 import { validate } from "../middleware/validate";
-import { short32 } from "../schemas/float32";
+import { short32, short32OrNull } from "../schemas/float32";
 import { IbtUploadQuery } from "../schemas/query";
 import type { IbtImport } from "../schemas/responses";
 import { type ImportedLap, type ImportResult, importRecording } from "../session/import";
@@ -41,9 +41,9 @@ export const ibtRoutes = createRouter().post("/", validate("query", IbtUploadQue
 
 const lapToWire = (l: ImportedLap) => ({
   lap: l.lap,
-  lap_time: l.lapTime,
+  lap_time: short32OrNull(l.lapTime),
   valid: l.valid,
-  max_speed: l.maxSpeed,
+  max_speed: short32OrNull(l.maxSpeed),
   sample_count: l.sampleCount,
 });
 

@@ -30,6 +30,14 @@ export function short32(v: number): number {
 }
 
 /**
+ * A measure kept at float32 precision that may be missing (lap times, top speeds) as the
+ * shortest decimal of its float32: `136.25575`, never `136.25575256347656`.
+ */
+export function short32OrNull(v: number | null): number | null {
+  return v === null ? null : short32(Math.fround(v));
+}
+
+/**
  * `String(short32(v))`, written from the rounded digits themselves: an integer and a decimal
  * point, where formatting the double costs the runtime a shortest-digits search per value (a
  * lap's JSON has a hundred thousand of them). Values whose text JavaScript writes with an

@@ -1,4 +1,5 @@
 import { type Lap, LapTracker } from "../domain/laps";
+import { short32OrNull } from "../schemas/float32";
 import { PACKED_WIDTH } from "../schemas/packed";
 import { formatTimestamp } from "../schemas/telemetry";
 import { SampleRing } from "./ring";
@@ -117,12 +118,12 @@ export class DriverHot {
       .map((lap) => ({
         driver_id: this.driverId,
         lap: lap.lap,
-        lap_time: lap.lapTime,
+        lap_time: short32OrNull(lap.lapTime),
         timed: lap.timed,
         time_source: lap.timeSource,
         start_time: formatTimestamp(lap.startTs),
         end_time: formatTimestamp(lap.endTs),
-        max_speed: lap.maxSpeed,
+        max_speed: short32OrNull(lap.maxSpeed),
         sample_count: lap.sampleCount,
         best: best !== null && best.lap === lap.lap,
       }));
@@ -155,8 +156,8 @@ export class DriverHot {
       last_timestamp: this.lastTs === null ? null : formatTimestamp(this.lastTs),
       current_lap: this.tracker.currentLap ?? latest?.current_lap ?? null,
       laps_completed: this.completedLaps(),
-      best_lap: best ? { lap: best.lap, lap_time: best.lapTime as number } : null,
-      last_lap_time: this.tracker.lastLap?.lapTime ?? null,
+      best_lap: best ? { lap: best.lap, lap_time: short32OrNull(best.lapTime) as number } : null,
+      last_lap_time: short32OrNull(this.tracker.lastLap?.lapTime ?? null),
       queued_samples: this.unflushed,
     };
   }

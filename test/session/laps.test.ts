@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { short32 } from "../../src/schemas/float32";
 import type { BatchSampleInput } from "../../src/schemas/telemetry";
 import { sessionStub } from "../../src/session/client";
 import { api, batchBody, channels, getJson, post, uniqueId } from "../helpers/api";
@@ -83,18 +84,32 @@ describe("GET /api/v1/sessions/{session_id}/laps", () => {
     await ingestAll(sessionId, samples);
     const { body } = await getJson<Json[]>(`/api/v1/sessions/${sessionId}/laps?driver_id=driver-1`);
     const byLap = new Map(body.map((l) => [l.lap, l]));
+    // Times come from a float32 channel: written as its shortest decimal, not 91.23450469970703.
     expect(byLap.get(1)).toMatchObject({
-      lap_time: Math.fround(91.2345),
+      lap_time: 91.2345,
       time_source: "official",
       timed: true,
     });
     expect(byLap.get(2)).toMatchObject({ lap_time: null, time_source: "untimed", timed: false });
-    expect(byLap.get(3)).toMatchObject({ lap_time: Math.fround(92.0011), time_source: "official" });
+    expect(byLap.get(3)).toMatchObject({ lap_time: 92.0011, time_source: "official" });
     const summary = await getJson<Json>(`/api/v1/sessions/${sessionId}`);
-    expect((summary.body.drivers as Json[])[0]?.best_lap).toEqual({
-      lap: 1,
-      lap_time: Math.fround(91.2345),
-    });
+    expect((summary.body.drivers as Json[])[0]?.best_lap).toEqual({ lap: 1, lap_time: 91.2345 });
+    expect((summary.body.drivers as Json[])[0]?.last_lap_time).toBe(92.0011);
+  });
+
+  it("writes top speeds and interpolated times as the shortest decimals of their float32", async () => {
+    const sessionId = uniqueId("s");
+    const samples = drive().map((s, i) => ({ ...s, speed: i === 4000 ? 212.4 : 150.1 }));
+    await ingestAll(sessionId, samples);
+    const text = await (await api(`/api/v1/sessions/${sessionId}/laps`)).text();
+    const laps = JSON.parse(text) as Json[];
+    expect(laps.map((l) => l.max_speed)).toContain(212.4);
+    expect(laps.map((l) => l.max_speed)).toContain(150.1);
+    for (const l of laps) {
+      if (typeof l.lap_time === "number") expect(l.lap_time).toBe(short32(Math.fround(l.lap_time)));
+    }
+    // No number in the answer carries float32 noise (9 or more significant digits).
+    expect(text).not.toMatch(/\d\.\d{8,}/);
   });
 
   it("writes each completed lap to history as one chunk; reads are the same before and after", async () => {
