@@ -1,4 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
+import type { Row } from "../storage/reads";
 
 /**
  * Completed laps are immutable (DESIGN §4): a read of one driver's completed lap whose samples
@@ -7,8 +8,10 @@ import { gunzipSync, gzipSync } from "node:zlib";
  * isolate's memory and in the Cache API (shared by the isolates of a location), so a warm read
  * costs a lookup: a client that accepts gzip gets the kept bytes as they are (a lap's JSON is
  * megabytes; compressing it again for every read cost more than everything else the read did),
- * any other client their inflated copy. A lap whose samples change gets a new version, so its
- * old entries are never served again. Laps in progress are never cached.
+ * any other client their inflated copy. The lap's samples themselves are kept too, decoded, so
+ * a read of the same lap another way (another page, fields, format) is served without history.
+ * A lap whose samples change gets a new version, so its old entries are never served again.
+ * Laps in progress are never cached.
  */
 
 /** A cached answer: the gzipped body and the headers that describe it (its ETag included). */
@@ -59,8 +62,8 @@ export function acceptsGzip(header: string | undefined): boolean {
   });
 }
 
-/** Bytes of answers one isolate keeps (least recently used go first). */
-const MAX_BYTES = 64 * 1024 * 1024;
+/** Gzipped bytes of answers one isolate keeps (least recently used go first). */
+const MAX_BYTES = 32 * 1024 * 1024;
 const memory = new Map<string, CachedRead>();
 let held = 0;
 
@@ -106,8 +109,27 @@ export async function lookup(etag: string): Promise<CachedRead | undefined> {
   return read;
 }
 
-/** Keeps an answer (in memory now; in the Cache API through `waitUntil`). */
-export function store(etag: string, read: CachedRead, waitUntil: (p: Promise<unknown>) => void) {
+/**
+ * The first answer of a completed lap's read: sent at once as it is, and kept after it has gone
+ * (gzipping megabytes of JSON costs as much as writing them: no reason to make the reader wait).
+ */
+export function sendAndKeep(
+  etag: string,
+  text: string,
+  headers: Record<string, string>,
+  waitUntil: (p: Promise<unknown>) => void,
+): Response {
+  const tagged = { ...headers, ETag: etag };
+  const vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : "Accept-Encoding";
+  waitUntil(afterThisAnswer().then(() => store(etag, cachedRead(text, tagged))));
+  return new Response(text, { headers: { ...tagged, Vary: vary } });
+}
+
+/** Resolves once the current request's answer has been handed to the runtime. */
+const afterThisAnswer = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Keeps an answer: in memory now, in the Cache API when the promise settles. */
+export async function store(etag: string, read: CachedRead): Promise<void> {
   remember(etag, read);
   const shared = cache();
   if (!shared) return;
@@ -117,7 +139,7 @@ export function store(etag: string, read: CachedRead, waitUntil: (p: Promise<unk
       "x-read-headers": JSON.stringify(read.headers),
     },
   });
-  waitUntil(shared.put(cacheUrl(etag), response).catch(() => undefined));
+  await shared.put(cacheUrl(etag), response).catch(() => undefined);
 }
 
 const sizeOf = (read: CachedRead) => read.gzip.byteLength;
@@ -133,6 +155,50 @@ function remember(etag: string, read: CachedRead): void {
     memory.delete(key);
     held -= sizeOf(entry);
   }
+}
+
+/**
+ * Samples of completed laps one isolate keeps decoded (about 300 bytes each: 30 MB at most, a
+ * lap of up to 40,000 samples, 11 minutes at 60 Hz).
+ */
+const MAX_LAP_SAMPLES = 100_000;
+const MAX_KEPT_LAP = 40_000;
+const lapSamples = new Map<string, readonly Row[]>();
+let samplesHeld = 0;
+
+/** The identity of one version of one driver's completed lap. */
+export interface LapVersion {
+  sessionId: string;
+  driverId: string;
+  lap: number;
+  version: number;
+}
+
+/**
+ * Every sample of a completed lap, in read order: kept in this isolate's memory, else `load`ed
+ * (undefined when the lap cannot be read whole; nothing is kept then).
+ */
+export async function lapRows(
+  lap: LapVersion,
+  load: () => Promise<readonly Row[] | undefined>,
+): Promise<readonly Row[] | undefined> {
+  const key = `${lap.sessionId}\n${lap.driverId}\n${lap.lap}\n${lap.version}`;
+  const hit = lapSamples.get(key);
+  if (hit) {
+    lapSamples.delete(key); // most recently used last
+    lapSamples.set(key, hit);
+    return hit;
+  }
+  const rows = await load();
+  if (!rows || rows.length > MAX_KEPT_LAP) return rows;
+  lapSamples.set(key, rows);
+  samplesHeld += rows.length;
+  for (const [k, entry] of lapSamples) {
+    if (samplesHeld <= MAX_LAP_SAMPLES) break;
+    lapSamples.delete(k);
+    samplesHeld -= entry.length;
+  }
+  return rows;
 }
 
 function cache(): Cache | undefined {

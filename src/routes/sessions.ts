@@ -14,17 +14,17 @@ import {
 } from "../schemas/query";
 import { TelemetryBatch } from "../schemas/telemetry";
 import { findSession, sendIngest, tailRows } from "../session/client";
-import { listSessions, readSessionTelemetry } from "../storage/reads";
+import { listSessions, pageOfSorted, readSessionTelemetry } from "../storage/reads";
 import { attachment, CONTENT_TYPES, columnsFor, negotiate, serialise } from "./format";
 import {
   acceptsGzip,
-  cachedRead,
   gzipTag,
   lapEtag,
+  lapRows,
   lookup,
   matches,
   respond,
-  store,
+  sendAndKeep,
 } from "./lap-cache";
 import { nextLink } from "./links";
 import { refusal } from "./refusal";
@@ -137,12 +137,28 @@ export const sessionRoutes = createRouter()
         const cached = await lookup(etag);
         if (cached) return respond(cached, acceptEncoding);
       }
-      const page = await readSessionTelemetry(
-        createDb(c.env.DB),
-        tail.session,
-        read,
-        tailRows(tail),
-      );
+      const db = createDb(c.env.DB);
+      // A completed lap is read whole once and kept: any page, fields or format of it after that
+      // is taken from its samples in memory.
+      const whole =
+        etag && lap && q.driver_id !== undefined && q.lap !== undefined
+          ? await lapRows(
+              { sessionId: session_id, driverId: q.driver_id, lap: q.lap, version: lap.version },
+              async () => {
+                const all = {
+                  driverId: q.driver_id,
+                  lap: q.lap,
+                  order: "asc" as const,
+                  limit: MAX_LAP_READ,
+                };
+                const page = await readSessionTelemetry(db, tail.session, all, tailRows(tail));
+                return page.next === null ? page.rows : undefined;
+              },
+            )
+          : undefined;
+      const page = whole
+        ? pageOfSorted(whole, read)
+        : await readSessionTelemetry(db, tail.session, read, tailRows(tail));
       c.set("logFields", { session_id, samples: page.rows.length });
       const headers: Record<string, string> = {
         "Content-Type": CONTENT_TYPES[format],
@@ -156,11 +172,12 @@ export const sessionRoutes = createRouter()
       };
       const text = serialise(page.rows, format, columnsFor(q.fields));
       if (!etag) return c.body(text, 200, headers);
-      const answer = cachedRead(text, { ...headers, ETag: etag });
-      store(etag, answer, (p) => c.executionCtx.waitUntil(p));
-      return respond(answer, acceptEncoding);
+      return sendAndKeep(etag, text, headers, (p) => c.executionCtx.waitUntil(p));
     },
   );
+
+/** The most samples a completed lap read whole may hold (an hour-long lap at 60 Hz is 216,000). */
+const MAX_LAP_READ = 100_000;
 
 /** Completed laps: the client keeps them, revalidating with If-None-Match (a 304). */
 const IMMUTABLE_LAP = "private, no-cache";

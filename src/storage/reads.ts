@@ -137,6 +137,34 @@ export function selectPage(rows: readonly Row[], opts: ReadOptions): Row[] {
 }
 
 /**
+ * The page a read of `rows` gives, as `readPage` would from history: `rows` are in timestamp
+ * order, then series, each sample once (a whole lap, as a read returned it), so the page is
+ * taken by walking them from the read's end, never sorting.
+ */
+export function pageOfSorted(rows: readonly Row[], opts: ReadOptions): Page {
+  const { asc, lower, upper, beyond } = windowOf(opts);
+  const want = opts.limit + 1;
+  const picked: Row[] = [];
+  const n = rows.length;
+  for (let k = 0; k < n && picked.length < want; k++) {
+    const r = rows[asc ? k : n - 1 - k] as Row;
+    const ts = r.s.ts;
+    if (ts < lower || ts > upper) continue;
+    if (!beyond(ts, tieOf(r.meta)) || (opts.keep && !opts.keep(r.s))) continue;
+    picked.push(r);
+  }
+  const page = picked.slice(0, opts.limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page,
+    next:
+      picked.length > opts.limit && last
+        ? encodeCursor({ ts: last.s.ts, tie: tieOf(last.meta) })
+        : null,
+  };
+}
+
+/**
  * Merges the samples of overlapping chunks, and `extra` samples, into one timestamp-ordered
  * page (ties by the series key; a sample both in `extra` and in a chunk counts once), reading
  * chunks in start order and stopping once no later chunk can contribute.

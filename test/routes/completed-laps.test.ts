@@ -71,11 +71,18 @@ describe("reads of a completed lap", () => {
     const plain = await api(lapPath(sessionId, 1));
     const etag = plain.headers.get("etag") as string;
     const text = await plain.text();
+    // The first answer went out as it was; its gzipped copy is kept once it has gone.
+    expect(plain.headers.get("vary")).toMatch(/Accept-Encoding/);
+    const gzipRead = () =>
+      api(lapPath(sessionId, 1), { headers: { "Accept-Encoding": "gzip, deflate" } });
+    for (let tries = 0; tries < 50; tries++) {
+      const res = await gzipRead();
+      await res.arrayBuffer();
+      if (res.headers.get("content-encoding") === "gzip") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     for (let round = 0; round < 2; round++) {
-      // The first answer is the cold one, the second comes from the cache.
-      const zipped = await api(lapPath(sessionId, 1), {
-        headers: { "Accept-Encoding": "gzip, deflate" },
-      });
+      const zipped = await gzipRead();
       expect(zipped.status).toBe(200);
       expect(zipped.headers.get("content-encoding")).toBe("gzip");
       expect(zipped.headers.get("vary")).toMatch(/Accept-Encoding/);
