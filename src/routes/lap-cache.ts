@@ -35,8 +35,7 @@ export function cachedRead(text: string, headers: Record<string, string>): Cache
  */
 export function respond(read: CachedRead, acceptEncoding: string | undefined): Response {
   const etag = read.headers.ETag;
-  const vary = read.headers.Vary ? `${read.headers.Vary}, Accept-Encoding` : "Accept-Encoding";
-  const headers = { ...read.headers, Vary: vary };
+  const headers = { ...read.headers, Vary: varyOf(read.headers) };
   if (acceptsGzip(acceptEncoding)) {
     return new Response(read.gzip, {
       headers: { ...headers, "Content-Encoding": "gzip", ...(etag ? { ETag: gzipTag(etag) } : {}) },
@@ -45,6 +44,10 @@ export function respond(read: CachedRead, acceptEncoding: string | undefined): R
   }
   return new Response(gunzipSync(read.gzip), { headers });
 }
+
+/** An answer whose representation depends on Accept-Encoding too. */
+const varyOf = (headers: Record<string, string>) =>
+  headers.Vary ? `${headers.Vary}, Accept-Encoding` : "Accept-Encoding";
 
 /** The ETag of the gzipped representation of `etag`'s answer. */
 export function gzipTag(etag: string): string {
@@ -110,19 +113,25 @@ export async function lookup(etag: string): Promise<CachedRead | undefined> {
 }
 
 /**
- * The first answer of a completed lap's read: sent at once as it is, and kept after it has gone
- * (gzipping megabytes of JSON costs as much as writing them: no reason to make the reader wait).
+ * The first answer of a completed lap's read, kept: gzipped at once for a client that accepts
+ * gzip (the bytes it is sent are the ones kept), else sent as it is and gzipped for keeping
+ * after it has gone.
  */
 export function sendAndKeep(
   etag: string,
   text: string,
   headers: Record<string, string>,
+  acceptEncoding: string | undefined,
   waitUntil: (p: Promise<unknown>) => void,
 ): Response {
   const tagged = { ...headers, ETag: etag };
-  const vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : "Accept-Encoding";
+  if (acceptsGzip(acceptEncoding)) {
+    const read = cachedRead(text, tagged);
+    waitUntil(store(etag, read));
+    return respond(read, acceptEncoding);
+  }
   waitUntil(afterThisAnswer().then(() => store(etag, cachedRead(text, tagged))));
-  return new Response(text, { headers: { ...tagged, Vary: vary } });
+  return new Response(text, { headers: { ...tagged, Vary: varyOf(headers) } });
 }
 
 /** Resolves once the current request's answer has been handed to the runtime. */

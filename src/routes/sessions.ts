@@ -172,7 +172,7 @@ export const sessionRoutes = createRouter()
       };
       const text = serialise(page.rows, format, columnsFor(q.fields));
       if (!etag) return c.body(text, 200, headers);
-      return sendAndKeep(etag, text, headers, (p) => c.executionCtx.waitUntil(p));
+      return sendAndKeep(etag, text, headers, acceptEncoding, (p) => c.executionCtx.waitUntil(p));
     },
   );
 
