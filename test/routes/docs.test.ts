@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/router";
-import { api, getJson } from "../helpers/api";
+import { getJson } from "../helpers/api";
 
 // biome-ignore lint/suspicious/noExplicitAny: walking a JSON document of known shape
 type Json = Record<string, any>;
@@ -59,12 +59,5 @@ describe("API documentation", () => {
     );
     expect(served.length).toBeGreaterThan(10);
     expect(documented).toEqual(expect.arrayContaining([...new Set(served)]));
-  });
-
-  it("serves a readable reference page at /docs", async () => {
-    const res = await api("/docs");
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/text\/html/);
-    expect(await res.text()).toContain("/api/v1/openapi.json");
   });
 });
