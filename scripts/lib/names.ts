@@ -1,5 +1,7 @@
-import { CAR_CLASSES, CLASS_IDS, type ClassId } from "../sim/cars";
-import { TRACK_IDS, TRACK_SPECS, type TrackId } from "../sim/tracks";
+import { CLASS_IDS, type ClassId } from "../sim/car-class";
+import { CAR_CLASSES } from "../sim/cars";
+import { TRACK_IDS, type TrackId } from "../sim/track-spec";
+import { TRACK_SPECS } from "../sim/tracks";
 import { editDistance } from "./flags";
 
 /**

@@ -1,7 +1,9 @@
 import { SeriesId, SessionType, Timestamp } from "../../src/schemas/telemetry";
-import { CAR_CLASSES, CLASS_IDS, type ClassId, supportedPairs } from "../sim/cars";
+import { CLASS_IDS, type ClassId } from "../sim/car-class";
+import { CAR_CLASSES, supportedPairs } from "../sim/cars";
 import { modelLapTime } from "../sim/model";
-import { getTrack, TRACK_IDS, type TrackId } from "../sim/tracks";
+import { TRACK_IDS, type TrackId } from "../sim/track-spec";
+import { getTrack } from "../sim/tracks";
 import { MAX_BATCH_SAMPLES } from "./batches";
 import { FlagChecker } from "./flags";
 import { type Found, findCar, findTrack } from "./names";

@@ -1,7 +1,7 @@
 import { TelemetryBatch, type TelemetryBatchInput } from "../../src/schemas/telemetry";
-import type { ClassId } from "../sim/cars";
+import type { ClassId } from "../sim/car-class";
 import { type CarSimulation, createCarSimulation, type SimSample } from "../sim/generator";
-import type { TrackId } from "../sim/tracks";
+import type { TrackId } from "../sim/track-spec";
 import { idempotencyKey, requestEnd, sleepUnlessAborted } from "./batches";
 import { ClientError, type ClientOptions, createClient } from "./client";
 import { issuePath } from "./format";
