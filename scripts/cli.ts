@@ -2,15 +2,14 @@
 import "./lib/citty-color";
 import { defineCommand, runMain } from "citty";
 import { version } from "../package.json";
-import { simulateArgs } from "./commands/simulate-args";
+import { simulateArgs } from "./lib/args";
 import { restoreColorEnv } from "./lib/citty-color";
 
 restoreColorEnv();
 
 /**
- * `pnpm simulate [command]`: the telemetry simulator. Commands load lazily, so `send` never
- * pays for the physical model. Room for `replay` and `inspect` later: one file each under
- * `scripts/commands/`.
+ * `pnpm simulate [command]`: the telemetry simulator and recording tools, one file per command
+ * under `scripts/commands/`. Commands load lazily, so `send` never pays for the physical model.
  */
 const main = defineCommand({
   meta: {

@@ -1,5 +1,5 @@
-import { ClientError, type ServerRef } from "./client";
-import { DEFAULT_URL } from "./config";
+import { DEFAULT_URL } from "../client/endpoint";
+import { ClientError, type ServerRef } from "../client/exchange";
 import { UsageError } from "./flags";
 
 /**

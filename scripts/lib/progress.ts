@@ -1,5 +1,5 @@
+import type { RunEvent } from "../sim/runner";
 import { clock, count, lapTime, millis } from "./format";
-import type { RunEvent } from "./runner";
 import { percentile, type RunStats } from "./stats";
 
 /** Where progress goes: stderr in practice, a buffer in tests. */

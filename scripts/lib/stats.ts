@@ -1,5 +1,5 @@
 /** The counters of one simulation run and the summary they end in. No Node APIs. */
-import type { ClientError } from "./client";
+import type { ClientError } from "../client/exchange";
 
 /** One car as the progress display shows it. */
 export interface CarProgress {

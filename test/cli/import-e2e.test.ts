@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { resultLine, uploadIbt } from "../../scripts/lib/ibt-upload";
+import { resultLine, uploadIbt } from "../../scripts/ibt/upload";
 import { palette } from "../../scripts/lib/progress";
 import type { SessionSummary } from "../../src/schemas/responses";
 import { getJson, uniqueId } from "../helpers/api";

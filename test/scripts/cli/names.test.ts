@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { carDisplayName, findCar, findTrack, trackDisplayName } from "../../../scripts/lib/names";
 import { CLASS_IDS } from "../../../scripts/sim/car-class";
 import { CAR_CLASSES } from "../../../scripts/sim/cars";
+import { carDisplayName, findCar, findTrack, trackDisplayName } from "../../../scripts/sim/names";
 import { TRACK_IDS } from "../../../scripts/sim/track-spec";
 import { TRACK_SPECS } from "../../../scripts/sim/tracks";
 

@@ -1,4 +1,4 @@
-import { type Output, palette } from "./progress";
+import { type Output, palette } from "../lib/progress";
 
 /** The bytes sent of the file being uploaded. */
 export interface UploadBar {

@@ -1,12 +1,12 @@
 import { SeriesId, SessionType, Timestamp } from "../../src/schemas/telemetry";
-import { CLASS_IDS, type ClassId } from "../sim/car-class";
-import { CAR_CLASSES, supportedPairs } from "../sim/cars";
-import { modelLapTime } from "../sim/model";
-import { TRACK_IDS, type TrackId } from "../sim/track-spec";
-import { getTrack } from "../sim/tracks";
-import { MAX_BATCH_SAMPLES } from "./batches";
-import { FlagChecker } from "./flags";
+import { MAX_BATCH_SAMPLES } from "../client/batch";
+import { FlagChecker } from "../lib/flags";
+import { CLASS_IDS, type ClassId } from "./car-class";
+import { CAR_CLASSES, supportedPairs } from "./cars";
+import { modelLapTime } from "./model";
 import { type Found, findCar, findTrack } from "./names";
+import { TRACK_IDS, type TrackId } from "./track-spec";
+import { getTrack } from "./tracks";
 
 /** The flags of `simulate` as citty parses them (strings until validated here). */
 export interface SimulateFlags {

@@ -1,11 +1,14 @@
 import { TelemetryBatch, type TelemetryBatchInput } from "../../src/schemas/telemetry";
-import type { ClassId } from "../sim/car-class";
-import { type CarSimulation, createCarSimulation, type SimSample } from "../sim/generator";
-import type { TrackId } from "../sim/track-spec";
-import { idempotencyKey, requestEnd, sleepUnlessAborted } from "./batches";
-import { ClientError, type ClientOptions, createClient } from "./client";
-import { issuePath } from "./format";
-import { type CarProgress, carProgress, RunStats } from "./stats";
+import { idempotencyKey, sendBatch } from "../client/batch";
+import { ClientError, type ClientOptions } from "../client/exchange";
+import { createClient } from "../client/ingest";
+import { issuePath } from "../lib/format";
+import { sleepUnlessAborted } from "../lib/sleep";
+import { type CarProgress, carProgress, RunStats } from "../lib/stats";
+import type { ClassId } from "./car-class";
+import { type CarSimulation, createCarSimulation, type SimSample } from "./generator";
+import { requestEnd } from "./pace";
+import type { TrackId } from "./track-spec";
 
 /**
  * The streaming loop behind `pnpm simulate`: N simulated cars, each cut into batches of
@@ -140,24 +143,18 @@ export function startSimulation(opts: RunOptions): Run {
       return fail(driverId, samples.length, `generated an invalid batch: ${where}`, true);
     }
     stats.batches++;
-    try {
-      const ack = await client.postBatch(opts.sessionId, body, {
-        idempotencyKey: idempotencyKey(opts.sessionId, driverId, samples),
-        onRetry: (notice) => {
-          stats.retries++;
-          emit({ type: "retry", driverId, ...notice });
-        },
-      });
-      if (ack.body.ids.length !== samples.length) {
-        const message = `server acknowledged ${ack.body.ids.length} of ${samples.length} samples`;
-        return fail(driverId, 0, message, false);
-      }
-      stats.ack(samples.length, ack.latencyMs, ack.body.duplicates, performance.now());
-    } catch (error) {
-      if (error instanceof ClientError) stats.failure ??= error;
-      const rejected = error instanceof ClientError && error.rejected;
-      return fail(driverId, samples.length, (error as Error).message, rejected);
+    const sent = await sendBatch(client, opts.sessionId, body, {
+      idempotencyKey: idempotencyKey(opts.sessionId, driverId, samples),
+      onRetry: (notice) => {
+        stats.retries++;
+        emit({ type: "retry", driverId, ...notice });
+      },
+    });
+    if (!sent.ok) {
+      if (sent.error instanceof ClientError) stats.failure ??= sent.error;
+      return fail(driverId, sent.short ? 0 : samples.length, sent.message, sent.rejected);
     }
+    stats.ack(samples.length, sent.ack.latencyMs, sent.ack.body.duplicates, performance.now());
     const last = samples[samples.length - 1] as SimSample;
     car.lap = last.current_lap;
     car.trackPosition = last.track_position;

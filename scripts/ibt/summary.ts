@@ -1,7 +1,7 @@
-import { count, lapTime, millis } from "./format";
-import type { ReplayResult } from "./ibt-replay";
-import { palette } from "./progress";
-import { percentile } from "./stats";
+import { count, lapTime, millis } from "../lib/format";
+import { palette } from "../lib/progress";
+import { percentile } from "../lib/stats";
+import type { ReplayResult } from "./replay";
 
 /** The `--json` summary of a replay: one object on stdout. */
 export interface ReplaySummary {
