@@ -11,7 +11,8 @@ import { createStatusLine, jsonEvent, snapshot, tickRate } from "../bridge/statu
 import { bridgeSummary, formatBridgeSummary } from "../bridge/summary";
 import { resolveEndpoint } from "../client/endpoint";
 import { streamArgs } from "../lib/args";
-import { colorFor, guard } from "../lib/exit";
+import { colorFor } from "../lib/color";
+import { guard } from "../lib/exit";
 import { refuseUnknownFlags, UsageError, validateAll } from "../lib/flags";
 import { count } from "../lib/format";
 

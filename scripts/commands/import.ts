@@ -2,7 +2,8 @@ import { defineCommand } from "citty";
 import { resolveEndpoint } from "../client/endpoint";
 import { fileSizes, importFiles } from "../ibt/import";
 import { serverArgs } from "../lib/args";
-import { colorFor, guard } from "../lib/exit";
+import { colorFor } from "../lib/color";
+import { guard } from "../lib/exit";
 import { refuseUnknownFlags, validateAll } from "../lib/flags";
 
 /**

@@ -4,7 +4,8 @@ import { recordingMeta } from "../../src/ibt/meta";
 import { openRecording, reportRecordingErrors } from "../ibt/file";
 import { inspectRecording } from "../ibt/inspect";
 import { formatInspect } from "../ibt/inspect-text";
-import { colorFor, guard } from "../lib/exit";
+import { colorFor } from "../lib/color";
+import { guard } from "../lib/exit";
 import { refuseUnknownFlags } from "../lib/flags";
 
 /** `pnpm simulate inspect <file.ibt>`: what a recording holds, and what a replay would send. */

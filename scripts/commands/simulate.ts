@@ -1,7 +1,8 @@
 import { defineCommand } from "citty";
 import { resolveEndpoint } from "../client/endpoint";
 import { simulateArgs } from "../lib/args";
-import { colorFor, guard, onInterrupt, reportAdvice } from "../lib/exit";
+import { colorFor } from "../lib/color";
+import { guard, onInterrupt, reportAdvice } from "../lib/exit";
 import { refuseUnknownFlags, validateAll } from "../lib/flags";
 import { createProgress } from "../lib/progress";
 import { CAR_CLASSES } from "../sim/cars";

@@ -1,5 +1,5 @@
+import { palette } from "../lib/color";
 import { count, lapTime } from "../lib/format";
-import { palette } from "../lib/progress";
 import type { InspectReport } from "./inspect";
 
 /** The human form of an inspect report (`--json` prints the report itself). */

@@ -1,5 +1,5 @@
+import { palette } from "../lib/color";
 import { count, lapTime, millis } from "../lib/format";
-import { palette } from "../lib/progress";
 import { percentile } from "../lib/stats";
 import type { ReplayResult } from "./replay";
 

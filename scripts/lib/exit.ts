@@ -134,11 +134,6 @@ function isSystemError(error: unknown): error is Error & { code: string } {
   return error instanceof Error && typeof code === "string" && /^E[A-Z]+$/.test(code);
 }
 
-/** Colour on a terminal unless NO_COLOR or TERM=dumb says otherwise. */
-export function colorFor(stream: { isTTY?: boolean }): boolean {
-  return stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb";
-}
-
 /**
  * Ctrl+C (or SIGTERM, a supervisor's stop) while a command sends: the first aborts `controller`
  * (no new batches; `inFlight`, the ones already sent, are flushed and the summary printed); a

@@ -1,5 +1,5 @@
+import { palette } from "../lib/color";
 import { count, lapTime, millis } from "../lib/format";
-import { palette } from "../lib/progress";
 import type { RunSummary } from "../lib/stats";
 
 /** The human summary printed when a run ends (`--json` prints the object instead). */
