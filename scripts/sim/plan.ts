@@ -35,14 +35,17 @@ export interface SimulatePlan {
   sessionType: string;
   track: TrackId;
   car: ClassId;
-  /** The car model every driver drives, when `--car` named one rather than a class. */
+  /** The model every car drives when `--car` named one; else each driver picks from the class. */
   carName?: string;
+  /** One driver id per car; car i drives as the i-th driver of the seeded field. */
   driverIds: string[];
   laps: number;
   hz: number;
   batchMs: number;
+  /** Simulated seconds per real second; `Infinity` sends as fast as acknowledgements come. */
   speedup: number;
   seed: number;
+  /** Time of every car's first sample (ms since the epoch). */
   startTime: number;
   retries: number;
 }

@@ -5,10 +5,9 @@ import { createClient } from "../client/ingest";
 import { issuePath } from "../lib/format";
 import { sleepUnlessAborted } from "../lib/sleep";
 import { type CarProgress, carProgress, RunStats } from "../lib/stats";
-import type { ClassId } from "./car-class";
 import { type CarSimulation, createCarSimulation, type SimSample } from "./generator";
 import { requestEnd } from "./pace";
-import type { TrackId } from "./track-spec";
+import type { SimulatePlan } from "./plan";
 
 /**
  * The streaming loop behind `pnpm simulate`: N simulated cars, each cut into batches of
@@ -18,24 +17,11 @@ import type { TrackId } from "./track-spec";
  * workerd end-to-end test runs it against the Worker's own fetch.
  */
 
-/** The transport fields (url, token, tokenSource, fetch, retry, sleep) are the client's, passed on as they are. */
-export interface RunOptions extends Omit<ClientOptions, "random"> {
-  sessionId: string;
-  sessionType: string;
-  track: TrackId;
-  car: ClassId;
-  /** The model every car drives (Default: each driver's pick from the class). */
-  carName?: string;
-  /** One driver id per car; car i drives as the i-th driver of the seeded field. */
-  driverIds: string[];
-  laps: number;
-  hz: number;
-  batchMs: number;
-  /** Simulated seconds per real second; `Infinity` sends as fast as acknowledgements come. */
-  speedup: number;
-  seed: number;
-  /** Time of every car's first sample (ms since the epoch). */
-  startTime: number;
+/**
+ * A simulation as planned (plan.ts; the retry count goes in `retry`), and the client's transport
+ * fields (url, token, tokenSource, fetch, retry, sleep), passed on as they are.
+ */
+export interface RunOptions extends Omit<SimulatePlan, "retries">, Omit<ClientOptions, "random"> {
   /** Aborting stops new batches; batches in flight (and the samples already due) are flushed. */
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
