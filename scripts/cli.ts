@@ -1,16 +1,19 @@
-// First, before citty loads: decides citty's colour.
-import "./lib/citty-color";
-import { defineCommand, runMain } from "citty";
 import { version } from "../package.json";
-import { simulateArgs } from "./commands/simulate-args";
-import { restoreColorEnv } from "./lib/citty-color";
+import { simulateArgs } from "./lib/args";
+import { colorFor } from "./lib/color";
 
-restoreColorEnv();
+// citty decides its help's colour once, as it loads, and only NO_COLOR=1 turns it off: it is
+// loaded with NO_COLOR=1 where stdout takes no colour (piped, NO_COLOR of any value, TERM=dumb;
+// lib/color.ts), then the environment is put back for the rest of the CLI.
+const noColor = process.env.NO_COLOR;
+if (!colorFor(process.stdout)) process.env.NO_COLOR = "1";
+const { defineCommand, runMain } = await import("citty");
+if (noColor === undefined) delete process.env.NO_COLOR;
+else process.env.NO_COLOR = noColor;
 
 /**
- * `pnpm simulate [command]`: the telemetry simulator. Commands load lazily, so `send` never
- * pays for the physical model. Room for `replay` and `inspect` later: one file each under
- * `scripts/commands/`.
+ * `pnpm simulate [command]`: the telemetry simulator and recording tools, one file per command
+ * under `scripts/commands/`. Commands load lazily, so `send` never pays for the physical model.
  */
 const main = defineCommand({
   meta: {

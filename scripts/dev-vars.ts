@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { parseEnv } from "node:util";
 
 /** Path of the local secrets file that `wrangler dev` reads. */
 export const DEV_VARS_PATH = ".dev.vars";
@@ -27,19 +28,8 @@ export function ensureDevVars(path = DEV_VARS_PATH): boolean {
   return true;
 }
 
-/** Parses a dotenv-style file (KEY=value lines, # comments, optional quotes). */
+/** Reads a dotenv-style file (KEY=value lines, # comments, quotes) with Node's util.parseEnv; {} when missing. */
 export function readEnvFile(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
-  const out: Record<string, string> = {};
-  for (const raw of readFileSync(path, "utf8").split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith("#")) continue;
-    const eq = line.indexOf("=");
-    if (eq <= 0) continue;
-    const key = line.slice(0, eq).trim();
-    let value = line.slice(eq + 1).trim();
-    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1);
-    out[key] = value;
-  }
-  return out;
+  return parseEnv(readFileSync(path, "utf8")) as Record<string, string>;
 }

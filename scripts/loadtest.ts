@@ -1,10 +1,10 @@
 import { defineCommand, runMain } from "citty";
-import { resolveEndpoint } from "./lib/config";
-import { AckLedger, compareSeries, type Verification } from "./lib/ledger";
-import { startSimulation } from "./lib/runner";
-import { storedTimestamps } from "./lib/verify-d1";
+import { resolveEndpoint } from "./client/endpoint";
+import { AckLedger, compareSeries, type Verification } from "./loadtest/ledger";
+import { storedTimestamps } from "./loadtest/verify-d1";
 import { CAR_CLASSES } from "./sim/cars";
 import { modelLapTime } from "./sim/model";
+import { startSimulation } from "./sim/runner";
 import { getTrack } from "./sim/tracks";
 
 /**

@@ -3,7 +3,7 @@ import { get as httpGet } from "node:http";
 import { join, sep } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { gunzipSync } from "node:zlib";
-import { findD1File, storedTimestamps } from "../lib/verify-d1";
+import { findD1File, storedTimestamps } from "../loadtest/verify-d1";
 import { sqliteCeiling } from "./ceiling";
 import { cpuPerRequest } from "./cpu";
 import { type LoadResult, percentile, runLoad } from "./load";

@@ -1,6 +1,6 @@
 import { MAX_BATCH_SAMPLES } from "../../src/ibt/batches";
 import type { TelemetryBatchInput } from "../../src/schemas/telemetry";
-import { idempotencyKey } from "../lib/batches";
+import { idempotencyKey } from "../client/batch";
 import type { LiveSample } from "./session";
 
 /**

@@ -1,5 +1,12 @@
 import { IbtFormatError } from "../../src/ibt/errors";
-import { type IbtHeader, SUPPORTED_VERSIONS, VAR_HEADER_SIZE } from "../../src/ibt/header";
+import {
+  decodeMainHeader,
+  type IbtHeader,
+  MAIN_HEADER_SIZE,
+  MAX_SESSION_INFO,
+  SUPPORTED_VERSIONS,
+  VAR_HEADER_SIZE,
+} from "../../src/ibt/header";
 import { IbtFile } from "../../src/ibt/reader";
 import { IbtLayout, IbtSample } from "../../src/ibt/sample";
 import { parseSessionInfo, type SessionInfo } from "../../src/ibt/session-info";
@@ -11,17 +18,14 @@ import type { MemorySource } from "./memory-source";
  * iRacing's live memory over a byte view. Transport-free. The layout is the `.ibt` main header
  * (112 bytes) without the disk sub-header, the same variable headers and session-info YAML, and
  * `numBuf` rotating buffers of `bufLen` bytes described by `varBuf[4]` at byte 48, 16 bytes each:
- * `{tickCount, bufOffset, pad, pad}`. The variables and the YAML are parsed by src/ibt's own
- * parsers; only the header differs from a recording's.
+ * `{tickCount, bufOffset, pad, pad}`. The header's fields, the variables and the YAML are decoded
+ * by src/ibt's own parsers; only the checks differ from a recording's (no disk sub-header, the
+ * rotating buffers instead of one sample area).
  */
 
-/** Bytes of the main header: everything up to the end of `varBuf[4]`. */
-export const MEMORY_HEADER_SIZE = 112;
 const VAR_BUF_AT = 48;
 const VAR_BUF_SIZE = 16;
 const MAX_BUFFERS = 4;
-// Real session info is well under 1 MB; a corrupt length must not make the bridge copy more.
-const MAX_SESSION_INFO = 16 * 1024 * 1024;
 /** irsdk_stConnected: the sim is running a session and publishing ticks. */
 const CONNECTED = 1;
 
@@ -32,17 +36,9 @@ export interface TickBuffer {
   offset: number;
 }
 
-/** The live header (irsdk_header): the `.ibt` fields plus the rotating buffers. */
-export interface MemoryHeader {
-  version: number;
-  status: number;
-  tickRate: number;
-  sessionInfoUpdate: number;
-  sessionInfoLength: number;
-  sessionInfoOffset: number;
-  variableCount: number;
-  variableHeaderOffset: number;
-  bufferCount: number;
+/** The live header (irsdk_header): the `.ibt` fields, with the rotating buffers for its samples. */
+export interface MemoryHeader extends Omit<IbtHeader, "bytesPerSample" | "sampleDataOffset"> {
+  /** Bytes of one tick (a recording's bytes per sample). */
   bufferLength: number;
   /** The first `bufferCount` entries of varBuf. */
   buffers: TickBuffer[];
@@ -50,33 +46,20 @@ export interface MemoryHeader {
 
 /** Decodes the header; undefined when fewer than 112 bytes are there yet. */
 export function decodeHeader(bytes: Uint8Array): MemoryHeader | undefined {
-  if (bytes.byteLength < MEMORY_HEADER_SIZE) return undefined;
+  if (bytes.byteLength < MAIN_HEADER_SIZE) return undefined;
   const v = viewOf(bytes);
-  const int = (at: number) => v.getInt32(at, true);
-  const bufferCount = int(32);
+  const { bytesPerSample, sampleDataOffset: _first, ...fields } = decodeMainHeader(v);
   const buffers: TickBuffer[] = [];
-  for (let slot = 0; slot < Math.min(Math.max(bufferCount, 0), MAX_BUFFERS); slot++) {
+  for (let slot = 0; slot < Math.min(Math.max(fields.bufferCount, 0), MAX_BUFFERS); slot++) {
     const at = VAR_BUF_AT + slot * VAR_BUF_SIZE;
-    buffers.push({ slot, tickCount: int(at), offset: int(at + 4) });
+    buffers.push({ slot, tickCount: v.getInt32(at, true), offset: v.getInt32(at + 4, true) });
   }
-  return {
-    version: int(0),
-    status: int(4),
-    tickRate: int(8),
-    sessionInfoUpdate: int(12),
-    sessionInfoLength: int(16),
-    sessionInfoOffset: int(20),
-    variableCount: int(24),
-    variableHeaderOffset: int(28),
-    bufferCount,
-    bufferLength: int(36),
-    buffers,
-  };
+  return { ...fields, bufferLength: bytesPerSample, buffers };
 }
 
 /** Reads and decodes the header from `source`; undefined when the memory is shorter. */
 export function readHeader(source: MemorySource): MemoryHeader | undefined {
-  return decodeHeader(source.read(0, MEMORY_HEADER_SIZE));
+  return decodeHeader(source.read(0, MAIN_HEADER_SIZE));
 }
 
 /** Whether the sim says it is connected (`status & 1`). */
@@ -105,7 +88,7 @@ export function checkHeader(h: MemoryHeader, size: number): void {
   if (h.variableCount < 1) fail(`variable count ${h.variableCount} at offset 24 is not positive`);
   if (h.bufferLength < 1) fail(`buffer length ${h.bufferLength} at offset 36 is not positive`);
   const within = (offset: number, length: number) =>
-    offset >= MEMORY_HEADER_SIZE && length >= 0 && offset + length <= size;
+    offset >= MAIN_HEADER_SIZE && length >= 0 && offset + length <= size;
   const varBytes = h.variableCount * VAR_HEADER_SIZE;
   if (!within(h.variableHeaderOffset, varBytes)) {
     fail(
@@ -154,19 +137,11 @@ export class LiveLayout {
 
   /** A recording-shaped view of the live memory with this session info, for the converter. */
   file(sessionInfo: SessionInfo): IbtFile {
-    const h = this.header;
+    const { bufferLength, buffers, ...fields } = this.header;
     const header: IbtHeader = {
-      version: h.version,
-      status: h.status,
-      tickRate: h.tickRate,
-      sessionInfoUpdate: h.sessionInfoUpdate,
-      sessionInfoLength: h.sessionInfoLength,
-      sessionInfoOffset: h.sessionInfoOffset,
-      variableCount: h.variableCount,
-      variableHeaderOffset: h.variableHeaderOffset,
-      bufferCount: h.bufferCount,
-      bytesPerSample: h.bufferLength,
-      sampleDataOffset: h.buffers[0]?.offset ?? 0,
+      ...fields,
+      bytesPerSample: bufferLength,
+      sampleDataOffset: buffers[0]?.offset ?? 0,
     };
     // Live memory has no disk sub-header: the start date is the bridge's anchor (session.ts),
     // which replaces meta.startMs; the other fields describe a file and stay 0.

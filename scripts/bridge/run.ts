@@ -1,4 +1,5 @@
-import { type ClientOptions, createClient } from "../lib/client";
+import type { ClientOptions } from "../client/exchange";
+import { createClient } from "../client/ingest";
 import { localFeed, type TickFeed } from "./capture";
 import type { MemorySource } from "./memory-source";
 import { type LiveLap, LiveReader, type ReaderEvent, type ReaderState } from "./reader";

@@ -1,5 +1,8 @@
 import type { TelemetryBatchInput } from "../../src/schemas/telemetry";
-import { ClientError, type IngestClient, type RetryNotice } from "../lib/client";
+import { sendBatch } from "../client/batch";
+import { ClientError } from "../client/exchange";
+import type { IngestClient } from "../client/ingest";
+import type { RetryNotice } from "../client/retry";
 import type { QueuedBatch, Spool } from "./spool";
 
 /**
@@ -102,36 +105,16 @@ export class Sender {
   async #send(batch: QueuedBatch): Promise<"sent" | { message: string }> {
     const body = JSON.parse(batch.body) as TelemetryBatchInput;
     const keyed = !this.#withoutKey.has(batch.key);
-    try {
-      const ack = await this.#client.postBatch(batch.sessionId, body, {
-        idempotencyKey: keyed ? batch.key : undefined,
-        onRetry: (notice) => {
-          this.counts.retries++;
-          this.#emit({ type: "retry", notice });
-        },
-      });
-      if (ack.body.ids.length !== batch.samples) {
-        const message = `server acknowledged ${ack.body.ids.length} of ${batch.samples} samples`;
-        return this.#reject(batch, message);
-      }
-      this.#spool.done(batch.key, "acked");
-      const c = this.counts;
-      c.batchesAcked++;
-      c.samplesAcked += batch.samples;
-      c.duplicates += ack.body.duplicates;
-      c.newestAcked = Math.max(c.newestAcked ?? batch.lastTs, batch.lastTs);
-      if (c.unreachable !== null) {
-        c.unreachable = null;
-        this.#emit({ type: "reachable" });
-      }
-      this.#emit({
-        type: "acked",
-        batch,
-        duplicates: ack.body.duplicates,
-        latencyMs: ack.latencyMs,
-      });
-      return "sent";
-    } catch (error) {
+    const sent = await sendBatch(this.#client, batch.sessionId, body, {
+      idempotencyKey: keyed ? batch.key : undefined,
+      onRetry: (notice) => {
+        this.counts.retries++;
+        this.#emit({ type: "retry", notice });
+      },
+    });
+    if (!sent.ok) {
+      if (sent.short) return this.#reject(batch, sent.message);
+      const { error } = sent;
       if (!(error instanceof ClientError)) throw error;
       if (error.rejected && error.code === "idempotency_key_reused" && keyed) {
         this.#withoutKey.add(batch.key);
@@ -142,6 +125,19 @@ export class Sender {
       this.counts.unreachable = error.message;
       return { message: error.message };
     }
+    const { ack } = sent;
+    this.#spool.done(batch.key, "acked");
+    const c = this.counts;
+    c.batchesAcked++;
+    c.samplesAcked += batch.samples;
+    c.duplicates += ack.body.duplicates;
+    c.newestAcked = Math.max(c.newestAcked ?? batch.lastTs, batch.lastTs);
+    if (c.unreachable !== null) {
+      c.unreachable = null;
+      this.#emit({ type: "reachable" });
+    }
+    this.#emit({ type: "acked", batch, duplicates: ack.body.duplicates, latencyMs: ack.latencyMs });
+    return "sent";
   }
 
   #reject(batch: QueuedBatch, message: string): "sent" {

@@ -1,5 +1,6 @@
+import { palette } from "../lib/color";
 import { count, lapTime, millis } from "../lib/format";
-import { fitWidth, type Output, palette } from "../lib/progress";
+import { fitWidth, type Output } from "../lib/progress";
 import type { BridgeEvent, BridgeState } from "./run";
 import type { NameField } from "./session";
 

@@ -1,5 +1,5 @@
+import { palette } from "../lib/color";
 import { count, lapTime } from "../lib/format";
-import { palette } from "../lib/progress";
 import type { BridgeResult } from "./run";
 
 /** The `--json` summary of a bridge run: the last line on stdout. */

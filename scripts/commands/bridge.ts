@@ -9,11 +9,12 @@ import { Spool } from "../bridge/spool";
 import { defaultSpoolPath, SpoolLockedError, spoolFile } from "../bridge/spool-file";
 import { createStatusLine, jsonEvent, snapshot, tickRate } from "../bridge/status";
 import { bridgeSummary, formatBridgeSummary } from "../bridge/summary";
-import { resolveEndpoint } from "../lib/config";
-import { colorFor, guard } from "../lib/exit";
+import { resolveEndpoint } from "../client/endpoint";
+import { streamArgs } from "../lib/args";
+import { colorFor } from "../lib/color";
+import { guard } from "../lib/exit";
 import { refuseUnknownFlags, UsageError, validateAll } from "../lib/flags";
 import { count } from "../lib/format";
-import { streamArgs } from "./simulate-args";
 
 const bridgeArgs = {
   "memory-file": {

@@ -1,9 +1,10 @@
 import { defineCommand } from "citty";
-import { resolveEndpoint } from "../lib/config";
-import { colorFor, guard } from "../lib/exit";
+import { resolveEndpoint } from "../client/endpoint";
+import { fileSizes, importFiles } from "../ibt/import";
+import { serverArgs } from "../lib/args";
+import { colorFor } from "../lib/color";
+import { guard } from "../lib/exit";
 import { refuseUnknownFlags, validateAll } from "../lib/flags";
-import { fileSizes, importFiles } from "../lib/ibt-import";
-import { serverArgs } from "./simulate-args";
 
 /**
  * `pnpm simulate import <file.ibt>...`: each recording uploaded to `POST /api/v1/ibt` as the

@@ -1,11 +1,12 @@
 import { basename } from "node:path";
 import { defineCommand } from "citty";
 import { recordingMeta } from "../../src/ibt/meta";
-import { colorFor, guard } from "../lib/exit";
+import { openRecording, reportRecordingErrors } from "../ibt/file";
+import { inspectRecording } from "../ibt/inspect";
+import { formatInspect } from "../ibt/inspect-text";
+import { colorFor } from "../lib/color";
+import { guard } from "../lib/exit";
 import { refuseUnknownFlags } from "../lib/flags";
-import { openRecording, reportRecordingErrors } from "../lib/ibt-file";
-import { inspectRecording } from "../lib/ibt-inspect";
-import { formatInspect } from "../lib/ibt-inspect-text";
 
 /** `pnpm simulate inspect <file.ibt>`: what a recording holds, and what a replay would send. */
 export default defineCommand({

@@ -2,16 +2,17 @@ import { basename } from "node:path";
 import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
 import { IbtConverter } from "../../src/ibt/convert";
 import { recordingMeta, sessionTypeOf } from "../../src/ibt/meta";
-import { resolveEndpoint } from "../lib/config";
-import { colorFor, guard, onInterrupt, reportAdvice } from "../lib/exit";
+import { resolveEndpoint } from "../client/endpoint";
+import { type OpenRecording, openRecording, reportRecordingErrors } from "../ibt/file";
+import { planReplay } from "../ibt/plan";
+import { type ReplayEvent, startReplay } from "../ibt/replay";
+import { formatReplaySummary, replaySummary } from "../ibt/summary";
+import { streamArgs } from "../lib/args";
+import { colorFor } from "../lib/color";
+import { guard, onInterrupt, reportAdvice } from "../lib/exit";
 import { refuseUnknownFlags, validateAll } from "../lib/flags";
 import { count } from "../lib/format";
-import { type OpenRecording, openRecording, reportRecordingErrors } from "../lib/ibt-file";
-import { planReplay } from "../lib/ibt-plan";
-import { type ReplayEvent, startReplay } from "../lib/ibt-replay";
-import { formatReplaySummary, replaySummary } from "../lib/ibt-summary";
 import { createProgress } from "../lib/progress";
-import { streamArgs } from "./simulate-args";
 
 // Invalid samples listed one by one before the rest are only counted.
 const SHOWN_PROBLEMS = 10;

@@ -1,11 +1,11 @@
 import { defineCommand } from "citty";
 import { TelemetrySample, type TelemetrySampleInput } from "../../src/schemas/telemetry";
-import { createClient } from "../lib/client";
-import { resolveEndpoint } from "../lib/config";
+import { resolveEndpoint } from "../client/endpoint";
+import { createClient } from "../client/ingest";
+import { serverArgs } from "../lib/args";
 import { guard } from "../lib/exit";
 import { FlagChecker, refuseUnknownFlags, validateAll } from "../lib/flags";
-import { carDisplayName, trackDisplayName } from "../lib/names";
-import { serverArgs } from "./simulate-args";
+import { carDisplayName, trackDisplayName } from "../sim/names";
 
 /** Which flag sets each field, so a schema error names the flag the user typed. */
 const FLAG_OF: Record<string, string> = {

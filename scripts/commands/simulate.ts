@@ -1,14 +1,15 @@
 import { defineCommand } from "citty";
-import { resolveEndpoint } from "../lib/config";
-import { colorFor, guard, onInterrupt, reportAdvice } from "../lib/exit";
+import { resolveEndpoint } from "../client/endpoint";
+import { simulateArgs } from "../lib/args";
+import { colorFor } from "../lib/color";
+import { guard, onInterrupt, reportAdvice } from "../lib/exit";
 import { refuseUnknownFlags, validateAll } from "../lib/flags";
-import { planSimulation } from "../lib/plan";
 import { createProgress } from "../lib/progress";
-import { startSimulation } from "../lib/runner";
-import { formatSummary } from "../lib/summary";
 import { CAR_CLASSES } from "../sim/cars";
+import { planSimulation } from "../sim/plan";
+import { startSimulation } from "../sim/runner";
+import { formatSummary } from "../sim/summary";
 import { getTrack } from "../sim/tracks";
-import { simulateArgs } from "./simulate-args";
 
 /** `pnpm simulate [simulate]`: N cars, L laps, batched into the compact endpoint. */
 export default defineCommand({

@@ -1,5 +1,5 @@
-import { ClientError, type ServerRef } from "./client";
-import { DEFAULT_URL } from "./config";
+import { DEFAULT_URL } from "../client/endpoint";
+import { ClientError, type ServerRef } from "../client/exchange";
 import { UsageError } from "./flags";
 
 /**
@@ -132,11 +132,6 @@ function fixFor(source: "--token" | "API_TOKEN" | ".env API_TOKEN"): string {
 function isSystemError(error: unknown): error is Error & { code: string } {
   const code = (error as { code?: unknown } | undefined)?.code;
   return error instanceof Error && typeof code === "string" && /^E[A-Z]+$/.test(code);
-}
-
-/** Colour on a terminal unless NO_COLOR or TERM=dumb says otherwise. */
-export function colorFor(stream: { isTTY?: boolean }): boolean {
-  return stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb";
 }
 
 /**

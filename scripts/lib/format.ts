@@ -3,7 +3,7 @@
 /**
  * 136.0254 → "2:16.025"; null → "–". Rounded to the millisecond, half up, from the decimal the API
  * shows (137.2365 → "2:17.237"; the product's binary error is dropped first), exactly as the
- * dashboard's lapTime (src/dashboard/ui/format.js) rounds.
+ * dashboard's lapTime (src/public/dashboard/format.js) rounds.
  */
 export function lapTime(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds) || seconds <= 0) return "–";

@@ -1,5 +1,6 @@
+import type { RunEvent } from "../sim/runner";
+import { palette } from "./color";
 import { clock, count, lapTime, millis } from "./format";
-import type { RunEvent } from "./runner";
 import { percentile, type RunStats } from "./stats";
 
 /** Where progress goes: stderr in practice, a buffer in tests. */
@@ -135,20 +136,6 @@ export function createProgress(opts: ProgressOptions): Progress {
 function averageRate(stats: RunStats, now: number): number {
   const s = stats.elapsed(now);
   return s > 0 ? stats.samplesAcked / s : 0;
-}
-
-/** ANSI colours, or plain text when colour is off. */
-export function palette(color: boolean) {
-  const wrap = (open: number, close: number) => (text: string) =>
-    color ? `\x1b[${open}m${text}\x1b[${close}m` : text;
-  return {
-    bold: wrap(1, 22),
-    dim: wrap(2, 22),
-    red: wrap(31, 39),
-    green: wrap(32, 39),
-    yellow: wrap(33, 39),
-    cyan: wrap(36, 39),
-  };
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point

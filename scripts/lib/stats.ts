@@ -1,5 +1,5 @@
 /** The counters of one simulation run and the summary they end in. No Node APIs. */
-import type { ClientError } from "./client";
+import type { ClientError } from "../client/exchange";
 
 /** One car as the progress display shows it. */
 export interface CarProgress {
@@ -22,15 +22,8 @@ export function carProgress(driverId: string, carName: string): CarProgress {
   return { driverId, carName, ...start, done: false, failed: false };
 }
 
-/** The `--json` summary: one object on stdout. */
-export interface RunSummary {
-  ok: boolean;
-  interrupted: boolean;
-  sessions: string[];
-  drivers: string[];
-  track: string;
-  car: string;
-  seed: number;
+/** The counters of what was sent, in every streaming command's `--json` summary. */
+export interface SendTotals {
   samples_sent: number;
   samples_acked: number;
   samples_rejected: number;
@@ -39,6 +32,17 @@ export interface RunSummary {
   batches: number;
   retries: number;
   errors: number;
+}
+
+/** The `--json` summary: one object on stdout. */
+export interface RunSummary extends SendTotals {
+  ok: boolean;
+  interrupted: boolean;
+  sessions: string[];
+  drivers: string[];
+  track: string;
+  car: string;
+  seed: number;
   laps_completed: number;
   lap_times: Record<string, number[]>;
   duration_s: number;

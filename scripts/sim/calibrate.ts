@@ -1,6 +1,7 @@
-import type { Calibration, CarClass } from "./cars";
+import type { Calibration, CarClass } from "./car-class";
 import { modelLapTime } from "./model";
-import { getTrack, type TrackId } from "./tracks";
+import type { TrackId } from "./track-spec";
+import { getTrack } from "./tracks";
 
 /** One track's modelled lap against its reference. */
 export interface LapComparison {

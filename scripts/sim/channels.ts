@@ -1,4 +1,4 @@
-import type { CarClass } from "./cars";
+import type { CarClass } from "./car-class";
 import { INERTIA, SLIP } from "./model";
 import { engineForce, enginePower, G, resistance } from "./powertrain";
 

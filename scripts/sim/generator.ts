@@ -1,12 +1,14 @@
 import type { z } from "zod";
 import type { BatchSample } from "../../src/schemas/telemetry";
-import { CAR_CLASSES, type CarClass, type ClassId } from "./cars";
+import type { CarClass, ClassId } from "./car-class";
+import { CAR_CLASSES } from "./cars";
 import { valueAt } from "./centreline";
 import { accelerations, clamp01, fuelBurn, pedals, type TyreTemps, warmTyres } from "./channels";
 import { type SpeedProfile, speedProfile, stateAt } from "./model";
 import { engineRpm, gearFor } from "./powertrain";
 import { createRandom, hashSeed } from "./random";
-import { getTrack, type Track, type TrackId } from "./tracks";
+import type { TrackId } from "./track-spec";
+import { getTrack, type Track } from "./tracks";
 
 /** One emitted sample: exactly the `BatchSample` input of the wire format. */
 export type SimSample = Required<Omit<z.input<typeof BatchSample>, "timestamp">> & {

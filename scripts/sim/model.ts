@@ -1,4 +1,4 @@
-import type { Calibration, CarClass } from "./cars";
+import type { Calibration, CarClass } from "./car-class";
 import { AIR_DENSITY, engineForceTable, G, resistance, topGearSpeed } from "./powertrain";
 import type { Track } from "./tracks";
 

@@ -1,4 +1,4 @@
-import type { CarClass } from "./cars";
+import type { CarClass } from "./car-class";
 
 /** Air density at sea level, 15 °C (kg/m³). */
 export const AIR_DENSITY = 1.2;

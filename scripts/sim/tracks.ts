@@ -1,4 +1,4 @@
-import { type Centreline, type ElevationProfile, sampleCentreline } from "./centreline";
+import { type Centreline, sampleCentreline } from "./centreline";
 import { type Closure, closeLayout, type Segment } from "./geometry";
 import {
   CHARLOTTE,
@@ -8,38 +8,7 @@ import {
   WATKINS_GLEN_CUP,
 } from "./layouts/america";
 import { MONZA, RED_BULL_RING, SPA } from "./layouts/europe";
-
-/**
- * The circuits the simulator drives. Each is sketched from the track map as straights and
- * driving-line arcs (radius of the line a car takes, not of the kerb), starting on the
- * start/finish line, then closed exactly and scaled to the official length by `closeLayout`
- * (the test keeps every correction small, so the sketch stays recognisable).
- */
-export const TRACK_IDS = [
-  "daytona-oval",
-  "charlotte-oval",
-  "spa",
-  "red-bull-ring",
-  "watkins-glen-boot",
-  "watkins-glen-cup",
-  "laguna-seca",
-  "monza",
-] as const;
-export type TrackId = (typeof TRACK_IDS)[number];
-
-/** A circuit as drawn: official length, sketch, elevation. */
-export interface TrackSpec {
-  id: TrackId;
-  /** Display name as iRacing shows it: "TrackDisplayName - TrackConfigName". */
-  name: string;
-  /** Official lap length (m). */
-  length: number;
-  kind: "road" | "oval";
-  /** Restrictor-plate/tapered-spacer tracks, where NASCAR cuts engine power. */
-  superspeedway: boolean;
-  sketch: readonly Segment[];
-  elevation: ElevationProfile;
-}
+import type { TrackId, TrackSpec } from "./track-spec";
 
 /** A circuit ready to drive: the spec, its closed segments and its sampled centreline. */
 export interface Track extends TrackSpec {

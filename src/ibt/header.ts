@@ -1,6 +1,8 @@
 import { IbtFormatError } from "./errors";
 import { viewOf } from "./source";
 
+/** Size of the main header (irsdk_header): the same in a recording and in iRacing's live memory. */
+export const MAIN_HEADER_SIZE = 112;
 /** Size of the main header plus the disk sub-header: the fixed prefix of every recording. */
 export const HEADERS_SIZE = 144;
 /** Size of one variable header. */
@@ -10,8 +12,8 @@ export const VAR_HEADER_SIZE = 144;
  * (recordings of 2015–16 and earlier) has the same layout for every field read here.
  */
 export const SUPPORTED_VERSIONS: readonly number[] = [1, 2];
-// A corrupt length must not make us buffer most of a 500 MB file; real session info is < 1 MB.
-const MAX_SESSION_INFO = 16 * 1024 * 1024;
+/** Real session info is well under 1 MB; a corrupt length must not make a reader copy more. */
+export const MAX_SESSION_INFO = 16 * 1024 * 1024;
 
 /** The 112-byte main header (irsdk_header). */
 export interface IbtHeader {
@@ -44,11 +46,13 @@ export interface IbtDiskHeader {
   recordCount: number;
 }
 
-/** Decodes and checks the fixed 144-byte prefix against the file size. */
-export function parseHeaders(bytes: Uint8Array, size: number) {
-  const v = viewOf(bytes);
+/**
+ * Decodes the main header's fields from its first 112 bytes, unchecked: a recording's (checked
+ * by parseHeaders against the file) and the live memory's (scripts/bridge/layout.ts).
+ */
+export function decodeMainHeader(v: DataView): IbtHeader {
   const int = (at: number) => v.getInt32(at, true);
-  const header: IbtHeader = {
+  return {
     version: int(0),
     status: int(4),
     tickRate: int(8),
@@ -61,6 +65,13 @@ export function parseHeaders(bytes: Uint8Array, size: number) {
     bytesPerSample: int(36),
     sampleDataOffset: int(52),
   };
+}
+
+/** Decodes and checks the fixed 144-byte prefix against the file size. */
+export function parseHeaders(bytes: Uint8Array, size: number) {
+  const v = viewOf(bytes);
+  const header = decodeMainHeader(v);
+  const int = (at: number) => v.getInt32(at, true);
   const diskHeader: IbtDiskHeader = {
     startDate: Number(v.getBigInt64(112, true)),
     startTime: v.getFloat64(120, true),

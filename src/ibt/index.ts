@@ -1,7 +1,7 @@
 /**
  * A streaming reader of iRacing `.ibt` telemetry recordings, and (convert.ts, meta.ts) the one
  * conversion of its channels into wire samples. Transport-free: it reads through a
- * ByteSource, so the Node CLI (scripts/ibt-source.ts) and the Worker share it.
+ * ByteSource, so the Node CLI (scripts/ibt/source.ts) and the Worker share it.
  */
 export { IbtFormatError } from "./errors";
 export type { IbtDiskHeader, IbtHeader, SampleCountSource } from "./header";

@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { resultLine, uploadIbt } from "../../scripts/lib/ibt-upload";
-import { palette } from "../../scripts/lib/progress";
+import { resultLine, uploadIbt } from "../../scripts/ibt/upload";
+import { palette } from "../../scripts/lib/color";
 import type { SessionSummary } from "../../src/schemas/responses";
 import { getJson, uniqueId } from "../helpers/api";
 import { TEST_TOKENS } from "../helpers/tokens";

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type ReplayOptions, startReplay } from "../../scripts/lib/ibt-replay";
+import { type ReplayOptions, startReplay } from "../../scripts/ibt/replay";
 import { type IbtFile, memorySource, openIbt } from "../../src/ibt";
 import { recordingMeta } from "../../src/ibt/meta";
 import type { LapView, SessionSummary } from "../../src/session/types";

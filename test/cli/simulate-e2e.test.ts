@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { planSimulation } from "../../scripts/lib/plan";
-import { runSimulation } from "../../scripts/lib/runner";
+import { planSimulation } from "../../scripts/sim/plan";
+import { runSimulation } from "../../scripts/sim/runner";
 import type { LapView, SessionSummary } from "../../src/session/types";
 import { getJson, post, uniqueId } from "../helpers/api";
 import { TEST_TOKENS } from "../helpers/tokens";

@@ -1,7 +1,7 @@
-import { fileSource } from "../../scripts/ibt-source";
+import { fileSource } from "../../scripts/ibt/source";
 import type { ByteSource } from "../../src/ibt";
 
-/** A file-backed source from scripts/ibt-source.ts. */
+/** A file-backed source from scripts/ibt/source.ts. */
 export type FileSource = ByteSource & { close(): Promise<void> };
 
 // Vendored copies (with their README: sources and licences) so a fresh clone has them.

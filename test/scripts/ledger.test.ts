@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AckLedger, compareSeries } from "../../scripts/lib/ledger";
+import { AckLedger, compareSeries } from "../../scripts/loadtest/ledger";
 import { sampleId } from "../../src/domain/sample-id";
 
 describe("the load test's acknowledgement ledger", () => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { randomToken } from "../../scripts/dev-vars";
-import { storedTimestamps } from "../../scripts/lib/verify-d1";
+import { storedTimestamps } from "../../scripts/loadtest/verify-d1";
 import { type DevServer, startDevServer } from "../helpers/dev-server";
 
 /**

@@ -1,4 +1,4 @@
-import type { CarClass } from "../cars";
+import type { CarClass } from "../car-class";
 
 /** Dallara F3 (FIA Formula 3 since 2019): 380 hp, 673 kg with driver. */
 export const F3: CarClass = {

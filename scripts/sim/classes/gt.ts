@@ -1,4 +1,4 @@
-import type { CarClass } from "../cars";
+import type { CarClass } from "../car-class";
 
 /** GT3: ~550 hp, 1300 kg, slicks and real downforce (BoP'd pro-am sports cars). */
 export const GT3: CarClass = {

@@ -1,4 +1,4 @@
-import type { CarClass } from "../cars";
+import type { CarClass } from "../car-class";
 
 /** Global Mazda MX-5 Cup (ND2): 181 hp, spec tyres, H-pattern gearbox. */
 export const MX5_CUP: CarClass = {

@@ -1,4 +1,4 @@
-import type { CarClass } from "../cars";
+import type { CarClass } from "../car-class";
 
 /** NASCAR Cup Series Next Gen: 670 hp (510 on superspeedways), 1500 kg. */
 export const NASCAR_CUP: CarClass = {

@@ -1,5 +1,5 @@
 import { left, right, type Segment, straight } from "../geometry";
-import type { TrackSpec } from "../tracks";
+import type { TrackSpec } from "../track-spec";
 
 const MILE = 1609.344;
 

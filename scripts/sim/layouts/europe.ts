@@ -1,5 +1,5 @@
 import { left, right, straight } from "../geometry";
-import type { TrackSpec } from "../tracks";
+import type { TrackSpec } from "../track-spec";
 
 // European road courses, sketched clockwise from the start/finish line.
 

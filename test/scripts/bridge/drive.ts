@@ -1,6 +1,6 @@
 import { type BridgeEvent, type BridgeResult, startBridge } from "../../../scripts/bridge/run";
 import { Spool, type SpoolStore } from "../../../scripts/bridge/spool";
-import type { FetchLike } from "../../../scripts/lib/client";
+import type { FetchLike } from "../../../scripts/client/exchange";
 import { imageSource, type MemoryImage } from "./memory-image";
 
 /**

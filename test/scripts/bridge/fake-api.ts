@@ -1,4 +1,4 @@
-import type { FetchLike } from "../../../scripts/lib/client";
+import type { FetchLike } from "../../../scripts/client/exchange";
 
 /** One stored sample: the wire fields plus the batch's names. */
 export type StoredSample = Record<string, unknown> & {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ClientError, createClient, retryAfterMs } from "../../../scripts/lib/client";
+import { ClientError } from "../../../scripts/client/exchange";
+import { createClient } from "../../../scripts/client/ingest";
+import { retryAfterMs } from "../../../scripts/client/retry";
 
 const BATCH = {
   driver_id: "d",

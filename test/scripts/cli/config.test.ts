@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveEndpoint } from "../../../scripts/lib/config";
+import { resolveEndpoint } from "../../../scripts/client/endpoint";
 import { UsageError } from "../../../scripts/lib/flags";
 import { tempDir } from "./run-cli";
 

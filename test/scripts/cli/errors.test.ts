@@ -1,7 +1,8 @@
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ClientError, createClient, type TokenSource } from "../../../scripts/lib/client";
+import { ClientError, type TokenSource } from "../../../scripts/client/exchange";
+import { createClient } from "../../../scripts/client/ingest";
 import { advice } from "../../../scripts/lib/exit";
 import { json, localServer, runCli, tempDir } from "./run-cli";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../scripts/lib/flags";
-import { planSimulation, type SimulateFlags } from "../../../scripts/lib/plan";
+import { planSimulation, type SimulateFlags } from "../../../scripts/sim/plan";
 import { runCli } from "./run-cli";
 
 const NOW = Date.parse("2024-05-01T12:03:09.000Z");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import send from "../../../scripts/commands/send";
-import { simulateArgs } from "../../../scripts/commands/simulate-args";
+import { simulateArgs } from "../../../scripts/lib/args";
 import { runCli } from "./run-cli";
 
 type ArgDef = { default?: unknown; description?: string };

@@ -4,8 +4,8 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from "nod
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { importFiles } from "../../../scripts/lib/ibt-import";
-import { uploadIbt } from "../../../scripts/lib/ibt-upload";
+import { importFiles } from "../../../scripts/ibt/import";
+import { uploadIbt } from "../../../scripts/ibt/upload";
 
 // The loop behind `pnpm simulate import`, driven in-process against a server of the upload
 // contract (node:http), to see the bytes on the wire and what the command writes.

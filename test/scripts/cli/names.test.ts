@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { carDisplayName, findCar, findTrack, trackDisplayName } from "../../../scripts/lib/names";
-import { CAR_CLASSES, CLASS_IDS } from "../../../scripts/sim/cars";
-import { TRACK_IDS, TRACK_SPECS } from "../../../scripts/sim/tracks";
+import { CLASS_IDS } from "../../../scripts/sim/car-class";
+import { CAR_CLASSES } from "../../../scripts/sim/cars";
+import { carDisplayName, findCar, findTrack, trackDisplayName } from "../../../scripts/sim/names";
+import { TRACK_IDS } from "../../../scripts/sim/track-spec";
+import { TRACK_SPECS } from "../../../scripts/sim/tracks";
 
 describe("tracks and cars by name", () => {
   it("finds every track by its id and its iRacing display name, and every car by its own", () => {

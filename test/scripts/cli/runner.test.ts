@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { idempotencyKey, requestEnd } from "../../../scripts/lib/batches";
-import { type RunEvent, type RunOptions, runSimulation } from "../../../scripts/lib/runner";
+import { idempotencyKey } from "../../../scripts/client/batch";
+import { requestEnd } from "../../../scripts/sim/pace";
+import { type RunEvent, type RunOptions, runSimulation } from "../../../scripts/sim/runner";
 import { TelemetryBatch, type TelemetryBatchInput } from "../../../src/schemas/telemetry";
 
 const START = Date.parse("2024-05-01T12:00:00.000Z");

@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { InspectReport } from "../../../scripts/lib/ibt-inspect";
-import type { ReplaySummary } from "../../../scripts/lib/ibt-summary";
+import type { InspectReport } from "../../../scripts/ibt/inspect";
+import type { ReplaySummary } from "../../../scripts/ibt/summary";
 import { json, localServer, runCli, type Seen, tempDir } from "../cli/run-cli";
 import { lapRecording } from "./lap-recording";
 

@@ -1,6 +1,6 @@
-import type { ClassId } from "../../../scripts/sim/cars";
+import type { ClassId } from "../../../scripts/sim/car-class";
 import { createCarSimulation, type SimSample } from "../../../scripts/sim/generator";
-import type { TrackId } from "../../../scripts/sim/tracks";
+import type { TrackId } from "../../../scripts/sim/track-spec";
 import type { IbtValue } from "../../../src/ibt";
 import { STANDARD_GRAVITY } from "../../../src/ibt/convert";
 import { metresPerDegree } from "../../../src/ibt/position";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compareWithReferences, fitCalibration } from "../../../scripts/sim/calibrate";
-import { CAR_CLASSES, CLASS_IDS, supportedPairs } from "../../../scripts/sim/cars";
+import { CLASS_IDS } from "../../../scripts/sim/car-class";
+import { CAR_CLASSES, supportedPairs } from "../../../scripts/sim/cars";
 import { modelLapTime, speedProfile } from "../../../scripts/sim/model";
 import { topGearSpeed } from "../../../scripts/sim/powertrain";
 import { getTrack } from "../../../scripts/sim/tracks";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { lengthOf, turnOf, walk } from "../../../scripts/sim/geometry";
-import { getTrack, TRACK_IDS } from "../../../scripts/sim/tracks";
+import { TRACK_IDS } from "../../../scripts/sim/track-spec";
+import { getTrack } from "../../../scripts/sim/tracks";
 
 describe.each(TRACK_IDS)("track %s", (id) => {
   const track = getTrack(id);

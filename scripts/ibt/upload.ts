@@ -1,7 +1,8 @@
 import type { IbtImport } from "../../src/schemas/responses";
-import { type ClientOptions, exchange, type RetryNotice, transport } from "./client";
-import { count, lapTime } from "./format";
-import type { palette } from "./progress";
+import { type ClientOptions, exchange, transport } from "../client/exchange";
+import type { RetryNotice } from "../client/retry";
+import type { palette } from "../lib/color";
+import { count, lapTime } from "../lib/format";
 
 /**
  * One `.ibt` file to `POST /api/v1/ibt`, streamed, with the bytes sent reported as they go.

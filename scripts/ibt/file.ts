@@ -1,6 +1,6 @@
 import { type IbtFile, IbtFormatError, openIbt } from "../../src/ibt";
-import { fileSource } from "../ibt-source";
-import { UsageError } from "./flags";
+import { UsageError } from "../lib/flags";
+import { fileSource } from "./source";
 
 /** An opened recording on disk; `close()` releases the file. */
 export interface OpenRecording {

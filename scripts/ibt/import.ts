@@ -1,12 +1,13 @@
 import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
-import { ClientError, type ClientOptions } from "./client";
-import { reportAdvice } from "./exit";
-import { UsageError } from "./flags";
-import { count } from "./format";
-import { resultLine, uploadIbt } from "./ibt-upload";
-import { type Output, palette } from "./progress";
+import { ClientError, type ClientOptions } from "../client/exchange";
+import { palette } from "../lib/color";
+import { reportAdvice } from "../lib/exit";
+import { UsageError } from "../lib/flags";
+import { count } from "../lib/format";
+import type { Output } from "../lib/progress";
+import { resultLine, uploadIbt } from "./upload";
 import { createUploadBar } from "./upload-bar";
 
 /**

@@ -1,6 +1,6 @@
-import { count, lapTime, millis } from "./format";
-import { palette } from "./progress";
-import type { RunSummary } from "./stats";
+import { palette } from "../lib/color";
+import { count, lapTime, millis } from "../lib/format";
+import type { RunSummary } from "../lib/stats";
 
 /** The human summary printed when a run ends (`--json` prints the object instead). */
 export function formatSummary(s: RunSummary, url: string, color: boolean): string {

@@ -1,7 +1,7 @@
 import type { RecordingMeta } from "../../src/ibt/meta";
 import { SeriesId } from "../../src/schemas/telemetry";
-import { MAX_BATCH_SAMPLES } from "./batches";
-import { FlagChecker } from "./flags";
+import { MAX_BATCH_SAMPLES } from "../client/batch";
+import { FlagChecker } from "../lib/flags";
 
 /** The flags of `replay` as citty parses them (strings until validated here). */
 export interface ReplayFlags {

@@ -1,10 +1,12 @@
 import { SeriesId, SessionType, Timestamp } from "../../src/schemas/telemetry";
-import { CAR_CLASSES, CLASS_IDS, type ClassId, supportedPairs } from "../sim/cars";
-import { modelLapTime } from "../sim/model";
-import { getTrack, TRACK_IDS, type TrackId } from "../sim/tracks";
-import { MAX_BATCH_SAMPLES } from "./batches";
-import { FlagChecker } from "./flags";
+import { MAX_BATCH_SAMPLES } from "../client/batch";
+import { FlagChecker } from "../lib/flags";
+import { CLASS_IDS, type ClassId } from "./car-class";
+import { CAR_CLASSES, supportedPairs } from "./cars";
+import { modelLapTime } from "./model";
 import { type Found, findCar, findTrack } from "./names";
+import { TRACK_IDS, type TrackId } from "./track-spec";
+import { getTrack } from "./tracks";
 
 /** The flags of `simulate` as citty parses them (strings until validated here). */
 export interface SimulateFlags {
@@ -33,14 +35,17 @@ export interface SimulatePlan {
   sessionType: string;
   track: TrackId;
   car: ClassId;
-  /** The car model every driver drives, when `--car` named one rather than a class. */
+  /** The model every car drives when `--car` named one; else each driver picks from the class. */
   carName?: string;
+  /** One driver id per car; car i drives as the i-th driver of the seeded field. */
   driverIds: string[];
   laps: number;
   hz: number;
   batchMs: number;
+  /** Simulated seconds per real second; `Infinity` sends as fast as acknowledgements come. */
   speedup: number;
   seed: number;
+  /** Time of every car's first sample (ms since the epoch). */
   startTime: number;
   retries: number;
 }

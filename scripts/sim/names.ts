@@ -1,6 +1,8 @@
-import { CAR_CLASSES, CLASS_IDS, type ClassId } from "../sim/cars";
-import { TRACK_IDS, TRACK_SPECS, type TrackId } from "../sim/tracks";
-import { editDistance } from "./flags";
+import { editDistance } from "../lib/flags";
+import { CLASS_IDS, type ClassId } from "./car-class";
+import { CAR_CLASSES } from "./cars";
+import { TRACK_IDS, type TrackId } from "./track-spec";
+import { TRACK_SPECS } from "./tracks";
 
 /**
  * Tracks and cars by the names people type: the simulator's ids (`daytona-oval`, `nascar-cup`),

@@ -8,10 +8,12 @@ import {
 import type { SampleProblem } from "../../src/ibt/convert";
 import { LapWatch, type RecordedLap } from "../../src/ibt/laps";
 import type { RecordingMeta } from "../../src/ibt/meta";
-import { idempotencyKey, sleepUnlessAborted } from "./batches";
-import { ClientError, type ClientOptions, createClient } from "./client";
-import type { RunEvent } from "./runner";
-import { type CarProgress, carProgress, RunStats } from "./stats";
+import { idempotencyKey, sendBatch } from "../client/batch";
+import { ClientError, type ClientOptions } from "../client/exchange";
+import { createClient } from "../client/ingest";
+import { sleepUnlessAborted } from "../lib/sleep";
+import { type CarProgress, carProgress, RunStats } from "../lib/stats";
+import type { RunEvent } from "../sim/runner";
 
 /**
  * The streaming loop behind `pnpm simulate replay`: a recording's batches posted in order to
@@ -112,37 +114,27 @@ export function startReplay(opts: ReplayOptions): Replay {
   async function send(batch: ReplayBatch, samples: ReplayBatch["samples"]): Promise<boolean> {
     stats.samplesSent += samples.length;
     stats.batches++;
-    try {
-      const ack = await client.postBatch(
-        batch.sessionId,
-        {
-          driver_id: driverId,
-          track_name: opts.meta.trackName,
-          car_name: opts.meta.carName,
-          session_type: batch.sessionType,
-          samples,
-        },
-        {
-          idempotencyKey: idempotencyKey(batch.sessionId, driverId, samples),
-          onRetry: (notice) => {
-            stats.retries++;
-            emit({ type: "retry", driverId, ...notice });
-          },
-        },
-      );
-      if (ack.body.ids.length !== samples.length) {
-        const message = `server acknowledged ${ack.body.ids.length} of ${samples.length} samples`;
-        return fail(0, message, false);
-      }
-      const now = performance.now();
-      stats.ack(samples.length, ack.latencyMs, ack.body.duplicates, now);
-      const tallied = sessions.get(batch.sessionId);
-      if (tallied) tallied.acked += samples.length;
-    } catch (error) {
-      if (error instanceof ClientError) stats.failure ??= error;
-      const rejected = error instanceof ClientError && error.rejected;
-      return fail(samples.length, (error as Error).message, rejected);
+    const body = {
+      driver_id: driverId,
+      track_name: opts.meta.trackName,
+      car_name: opts.meta.carName,
+      session_type: batch.sessionType,
+      samples,
+    };
+    const sent = await sendBatch(client, batch.sessionId, body, {
+      idempotencyKey: idempotencyKey(batch.sessionId, driverId, samples),
+      onRetry: (notice) => {
+        stats.retries++;
+        emit({ type: "retry", driverId, ...notice });
+      },
+    });
+    if (!sent.ok) {
+      if (sent.error instanceof ClientError) stats.failure ??= sent.error;
+      return fail(sent.short ? 0 : samples.length, sent.message, sent.rejected);
     }
+    stats.ack(samples.length, sent.ack.latencyMs, sent.ack.body.duplicates, performance.now());
+    const tallied = sessions.get(batch.sessionId);
+    if (tallied) tallied.acked += samples.length;
     for (const sample of samples) {
       firstLap ??= sample.current_lap;
       if (prevLap !== undefined && sample.current_lap === prevLap + 1) car.lapsCompleted++;

@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import type { ByteSource } from "../src/ibt/source";
+import type { ByteSource } from "../../src/ibt/source";
 
 /** A ByteSource over a file on disk, read with positional reads; `close()` releases it. */
 export async function fileSource(

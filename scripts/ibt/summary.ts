@@ -1,10 +1,10 @@
-import { count, lapTime, millis } from "./format";
-import type { ReplayResult } from "./ibt-replay";
-import { palette } from "./progress";
-import { percentile } from "./stats";
+import { palette } from "../lib/color";
+import { count, lapTime, millis } from "../lib/format";
+import { percentile, type SendTotals } from "../lib/stats";
+import type { ReplayResult } from "./replay";
 
 /** The `--json` summary of a replay: one object on stdout. */
-export interface ReplaySummary {
+export interface ReplaySummary extends SendTotals {
   ok: boolean;
   interrupted: boolean;
   file: string;
@@ -23,14 +23,6 @@ export interface ReplaySummary {
   samples_glitch: number;
   samples_out_of_order: number;
   samples_invalid: number;
-  samples_sent: number;
-  samples_acked: number;
-  samples_rejected: number;
-  samples_unacked: number;
-  duplicates: number;
-  batches: number;
-  retries: number;
-  errors: number;
   /** Each completed lap with iRacing's own time: seconds, -1 untimed, null never posted. */
   laps: { lap: number; time: number | null }[];
   duration_s: number;

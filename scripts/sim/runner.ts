@@ -1,11 +1,13 @@
 import { TelemetryBatch, type TelemetryBatchInput } from "../../src/schemas/telemetry";
-import type { ClassId } from "../sim/cars";
-import { type CarSimulation, createCarSimulation, type SimSample } from "../sim/generator";
-import type { TrackId } from "../sim/tracks";
-import { idempotencyKey, requestEnd, sleepUnlessAborted } from "./batches";
-import { ClientError, type ClientOptions, createClient } from "./client";
-import { issuePath } from "./format";
-import { type CarProgress, carProgress, RunStats } from "./stats";
+import { idempotencyKey, sendBatch } from "../client/batch";
+import { ClientError, type ClientOptions } from "../client/exchange";
+import { createClient } from "../client/ingest";
+import { issuePath } from "../lib/format";
+import { sleepUnlessAborted } from "../lib/sleep";
+import { type CarProgress, carProgress, RunStats } from "../lib/stats";
+import { type CarSimulation, createCarSimulation, type SimSample } from "./generator";
+import { requestEnd } from "./pace";
+import type { SimulatePlan } from "./plan";
 
 /**
  * The streaming loop behind `pnpm simulate`: N simulated cars, each cut into batches of
@@ -15,24 +17,11 @@ import { type CarProgress, carProgress, RunStats } from "./stats";
  * workerd end-to-end test runs it against the Worker's own fetch.
  */
 
-/** The transport fields (url, token, tokenSource, fetch, retry, sleep) are the client's, passed on as they are. */
-export interface RunOptions extends Omit<ClientOptions, "random"> {
-  sessionId: string;
-  sessionType: string;
-  track: TrackId;
-  car: ClassId;
-  /** The model every car drives (Default: each driver's pick from the class). */
-  carName?: string;
-  /** One driver id per car; car i drives as the i-th driver of the seeded field. */
-  driverIds: string[];
-  laps: number;
-  hz: number;
-  batchMs: number;
-  /** Simulated seconds per real second; `Infinity` sends as fast as acknowledgements come. */
-  speedup: number;
-  seed: number;
-  /** Time of every car's first sample (ms since the epoch). */
-  startTime: number;
+/**
+ * A simulation as planned (plan.ts; the retry count goes in `retry`), and the client's transport
+ * fields (url, token, tokenSource, fetch, retry, sleep), passed on as they are.
+ */
+export interface RunOptions extends Omit<SimulatePlan, "retries">, Omit<ClientOptions, "random"> {
   /** Aborting stops new batches; batches in flight (and the samples already due) are flushed. */
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
@@ -140,24 +129,18 @@ export function startSimulation(opts: RunOptions): Run {
       return fail(driverId, samples.length, `generated an invalid batch: ${where}`, true);
     }
     stats.batches++;
-    try {
-      const ack = await client.postBatch(opts.sessionId, body, {
-        idempotencyKey: idempotencyKey(opts.sessionId, driverId, samples),
-        onRetry: (notice) => {
-          stats.retries++;
-          emit({ type: "retry", driverId, ...notice });
-        },
-      });
-      if (ack.body.ids.length !== samples.length) {
-        const message = `server acknowledged ${ack.body.ids.length} of ${samples.length} samples`;
-        return fail(driverId, 0, message, false);
-      }
-      stats.ack(samples.length, ack.latencyMs, ack.body.duplicates, performance.now());
-    } catch (error) {
-      if (error instanceof ClientError) stats.failure ??= error;
-      const rejected = error instanceof ClientError && error.rejected;
-      return fail(driverId, samples.length, (error as Error).message, rejected);
+    const sent = await sendBatch(client, opts.sessionId, body, {
+      idempotencyKey: idempotencyKey(opts.sessionId, driverId, samples),
+      onRetry: (notice) => {
+        stats.retries++;
+        emit({ type: "retry", driverId, ...notice });
+      },
+    });
+    if (!sent.ok) {
+      if (sent.error instanceof ClientError) stats.failure ??= sent.error;
+      return fail(driverId, sent.short ? 0 : samples.length, sent.message, sent.rejected);
     }
+    stats.ack(samples.length, sent.ack.latencyMs, sent.ack.body.duplicates, performance.now());
     const last = samples[samples.length - 1] as SimSample;
     car.lap = last.current_lap;
     car.trackPosition = last.track_position;

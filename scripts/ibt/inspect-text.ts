@@ -1,6 +1,6 @@
-import { count, lapTime } from "./format";
-import type { InspectReport } from "./ibt-inspect";
-import { palette } from "./progress";
+import { palette } from "../lib/color";
+import { count, lapTime } from "../lib/format";
+import type { InspectReport } from "./inspect";
 
 /** The human form of an inspect report (`--json` prints the report itself). */
 export function formatInspect(r: InspectReport, color: boolean): string {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { DEV_VARS_PATH, readEnvFile } from "../dev-vars";
-import type { TokenSource } from "./client";
-import { FlagChecker } from "./flags";
+import { FlagChecker } from "../lib/flags";
+import type { TokenSource } from "./exchange";
 
 /** Where the server is when nothing says otherwise: `pnpm dev`. */
 export const DEFAULT_URL = "http://localhost:8787";

@@ -1,4 +1,5 @@
-import { type Output, palette } from "./progress";
+import { palette } from "../lib/color";
+import type { Output } from "../lib/progress";
 
 /** The bytes sent of the file being uploaded. */
 export interface UploadBar {

@@ -1,6 +1,6 @@
 import type { ArgsDef } from "citty";
-import { CLASS_IDS } from "../sim/cars";
-import { TRACK_IDS } from "../sim/tracks";
+import { CLASS_IDS } from "../sim/car-class";
+import { TRACK_IDS } from "../sim/track-spec";
 
 /** `--url` and `--token`, shared by every command that talks to the server. */
 export const serverArgs = {

@@ -1,5 +1,5 @@
 import { parseSampleId } from "../../src/domain/sample-id";
-import type { FetchLike } from "./client";
+import type { FetchLike } from "../client/exchange";
 
 /**
  * The acknowledgement ledger of a load test: every sample id the server acknowledged (2xx), kept
