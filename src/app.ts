@@ -1,17 +1,8 @@
 import { Hono } from "hono";
+import type { AppEnv } from "./app-env";
 import { handleError, handleNotFound } from "./errors";
 
-/** Per-request values set by middleware and read by handlers. */
-export interface AppVariables {
-  requestId: string;
-  /** The role of the request's token, once authenticated. */
-  role?: "read" | "ingest" | "admin";
-  /** Extra fields for the request's log line (session, sample count, ...). */
-  logFields?: Record<string, unknown>;
-}
-
-/** The one Hono environment type every router and test uses. */
-export type AppEnv = { Bindings: Env; Variables: AppVariables };
+export type { AppEnv, AppVariables } from "./app-env";
 
 /** Creates a Hono instance wired to the shared error and not-found handlers. */
 export function createRouter() {

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "./app";
+import type { AppEnv } from "./app-env";
 import { type ErrorCode, type ErrorDetail, formatPath, InvalidInput } from "./domain/problems";
 import { log } from "./log";
 

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../app";
+import type { AppEnv, Role } from "../app-env";
 import { ApiError } from "../errors";
 import { log } from "../log";
 import { BEARER_PROTOCOL } from "../session/live";
@@ -8,9 +8,6 @@ import { type LimitKind, rateLimit } from "./rate-limit";
 
 /** What a request needs (DESIGN §6): reads, writes (ingest or admin), deletes (admin). */
 export type Scope = "read" | "write" | "admin";
-
-/** The identity a valid token proves. */
-export type Role = "read" | "ingest" | "admin";
 
 const ALLOWED: Record<Scope, Role[]> = {
   read: ["read", "ingest", "admin"],

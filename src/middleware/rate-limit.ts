@@ -1,7 +1,6 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../app";
+import type { AppEnv, Role } from "../app-env";
 import { ApiError } from "../errors";
-import type { Role } from "./auth";
 
 /** Seconds until a limited client should retry: the limiters' period (wrangler.toml). */
 const RETRY_AFTER_S = 10;

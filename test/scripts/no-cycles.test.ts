@@ -2,10 +2,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
-// scripts/ as a graph of its own relative imports (type-only ones too: they tie modules together
-// just the same), walked depth-first for a path that comes back to where it started.
+// A source folder as a graph of its own relative imports (type-only ones too: they tie modules
+// together just the same), walked depth-first for a path that comes back to where it started.
 
-const ROOT = resolve(import.meta.dirname, "../../scripts");
+const REPO = resolve(import.meta.dirname, "../..");
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*)"(\.{1,2}\/[^"]+)"/g;
 
 function sources(dir: string): string[] {
@@ -16,19 +16,22 @@ function sources(dir: string): string[] {
   });
 }
 
-function resolveImport(from: string, specifier: string): string | undefined {
+function resolveImport(root: string, from: string, specifier: string): string | undefined {
   const base = resolve(dirname(from), specifier);
   return [base, `${base}.ts`, join(base, "index.ts")].find(
-    (path) => path.startsWith(ROOT) && existsSync(path) && statSync(path).isFile(),
+    (path) => path.startsWith(root) && existsSync(path) && statSync(path).isFile(),
   );
 }
 
-/** Every import circle in scripts/, each as the files around it. */
-function findCycles(): string[][] {
+/** Every import circle within `folder`, each as the files around it. */
+function findCycles(folder: string): string[][] {
+  const root = join(REPO, folder);
   const edges = new Map<string, string[]>();
-  for (const file of sources(ROOT)) {
+  for (const file of sources(root)) {
     const text = readFileSync(file, "utf8");
-    const targets = [...text.matchAll(SPECIFIER)].map((m) => resolveImport(file, m[1] as string));
+    const targets = [...text.matchAll(SPECIFIER)].map((m) =>
+      resolveImport(root, file, m[1] as string),
+    );
     edges.set(
       file,
       targets.filter((t): t is string => t !== undefined),
@@ -40,7 +43,7 @@ function findCycles(): string[][] {
   const visit = (file: string) => {
     const at = path.indexOf(file);
     if (at >= 0) {
-      cycles.push([...path.slice(at), file].map((p) => relative(ROOT, p)));
+      cycles.push([...path.slice(at), file].map((p) => relative(root, p)));
       return;
     }
     if (done.has(file)) return;
@@ -53,8 +56,8 @@ function findCycles(): string[][] {
   return cycles;
 }
 
-describe("scripts/", () => {
+describe.each(["scripts", "src"])("%s/", (folder) => {
   it("has no import circles", () => {
-    expect(findCycles()).toEqual([]);
+    expect(findCycles(folder)).toEqual([]);
   });
 });
