@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { handleError, handleNotFound } from "./errors";
+import type { HistoryVariables } from "./middleware/history";
 
 /** Per-request values set by middleware and read by handlers. */
-export interface AppVariables {
+export interface AppVariables extends HistoryVariables {
   requestId: string;
   /** The role of the request's token, once authenticated. */
   role?: "read" | "ingest" | "admin";
