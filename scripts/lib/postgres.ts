@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -24,6 +25,8 @@ export interface LocalPostgres {
   url: string;
   port: number;
   dir: string;
+  /** The postmaster's process id (what to signal to stop it at once). */
+  pid: number;
   /** Stops the server (fast shutdown) and removes its folder. */
   stop: () => Promise<void>;
 }
@@ -163,7 +166,9 @@ export async function startPostgres(options: { port?: number } = {}): Promise<Lo
     await stop();
     throw new Error(`createdb failed: ${create.stderr}`);
   }
+  const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
   return {
+    pid,
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
     port,
     dir,

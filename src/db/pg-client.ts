@@ -13,7 +13,8 @@ export function createPgDb(connectionString: string) {
     // The schema uses no custom types: skip the query that would look them up.
     fetch_types: false,
     connect_timeout: 5,
-    idle_timeout: 30,
+    // Closed soon when idle: an open socket would keep a session object from hibernating.
+    idle_timeout: 2,
     onnotice: () => undefined,
   });
   return drizzle(client, { schema });
