@@ -12,7 +12,6 @@ const POSTGRES_CONTRACT = [
   "test/routes/**/*.test.ts",
   "test/middleware/**/*.test.ts",
   "test/security/**/*.test.ts",
-  "test/scheduled/**/*.test.ts",
   "test/postgres/**/*.test.ts",
 ];
 // hostile.test.ts counts D1's rows. test/session/live.test.ts is not in the Postgres run yet:
@@ -26,6 +25,8 @@ const D1_ONLY = ["test/routes/hostile.test.ts"];
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   const postgresUrl = await testDatabase();
+  // The purge tests purge whatever in their database is old enough: a database of their own.
+  const purgeUrl = postgresUrl ? await testDatabase() : null;
   if (!postgresUrl) {
     console.warn(
       "worker-postgres skipped: no TEST_DATABASE_URL and no Postgres binaries (apt-get install postgresql)",
@@ -78,6 +79,14 @@ export default defineConfig(async () => {
                   exclude: [...D1_ONLY, "test/**/*.node.test.ts"],
                   setupFiles: ["./test/helpers/apply-migrations.ts"],
                   globalSetup: ["./test/scripts/ibt/worker-global-setup.ts"],
+                },
+              },
+              {
+                plugins: [workerPlugin({ hyperdrives: { HYPERDRIVE: purgeUrl as string } })],
+                test: {
+                  name: "worker-postgres-purge",
+                  include: ["test/scheduled/**/*.test.ts"],
+                  setupFiles: ["./test/helpers/apply-migrations.ts"],
                 },
               },
             ]
