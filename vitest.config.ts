@@ -13,9 +13,9 @@ const POSTGRES_CONTRACT = [
   "test/middleware/**/*.test.ts",
   "test/security/**/*.test.ts",
   "test/postgres/**/*.test.ts",
+  "test/session/live.test.ts",
 ];
-// hostile.test.ts counts D1's rows. test/session/live.test.ts is not in the Postgres run yet:
-// its two tests that evict a session object with a subscriber attached time out there.
+// hostile.test.ts counts D1's rows.
 const D1_ONLY = ["test/routes/hostile.test.ts"];
 
 // Three projects: the Worker's tests run inside workerd with the real D1 and Durable Object
