@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { defineCommand, runMain } from "citty";
-import { startServer } from "./bench/server";
+import { type BenchServer, startServer } from "./bench/server";
 import {
   FULL,
   fillHistory,
@@ -12,13 +12,16 @@ import {
   storageCost,
   writeRound,
 } from "./bench/suite";
-import { printTable, targets } from "./bench/targets";
+import { type Fills, printTable, type Reads, targets } from "./bench/targets";
+import type { SampleTape } from "./bench/workloads";
+import { migratePostgres } from "./lib/pg-migrate";
+import { postgresBin, startPostgres } from "./lib/postgres";
 
 const main = defineCommand({
   meta: {
     name: "bench",
     description:
-      "Benchmarks the Worker under wrangler dev (local D1 and Durable Objects) and the raw SQLite ceiling, in one run.",
+      "Benchmarks the Worker under wrangler dev (local D1 and Durable Objects) and the raw SQLite ceiling, and history reads and fills with history in a local Postgres, in one run.",
   },
   args: {
     reps: { type: "string", default: "3", description: "Repetitions of the write-side rounds" },
@@ -55,13 +58,42 @@ const main = defineCommand({
         tape,
         o,
       );
-      const reads: Record<string, Awaited<ReturnType<typeof readRound>>> = {};
+      const reads: Reads = {};
+      const fills: Fills = {};
       let stored = 0;
       for (const size of o.historySizes) {
         log(`history to ${size} samples`);
-        await fillHistory(server, tape, stored, size);
+        fills[size] = await timedFill(server, tape, stored, size);
         stored = size;
         reads[size] = await readRound(server, tape, size, o);
+      }
+      await server.stop();
+      // The same fills and reads with history in a throwaway local Postgres (no Hyperdrive pool
+      // locally: each Worker request opens its own connection, as it would to Hyperdrive).
+      let postgres: { reads: Reads; fills: Fills } | null = null;
+      if (postgresBin()) {
+        log("history in Postgres");
+        const pg = await startPostgres();
+        try {
+          await migratePostgres(pg.url);
+          const pgServer = await startServer(Number(args.port) + 3, { databaseUrl: pg.url });
+          try {
+            postgres = { reads: {}, fills: {} };
+            let pgStored = 0;
+            for (const size of o.historySizes) {
+              log(`history in Postgres to ${size} samples`);
+              postgres.fills[size] = await timedFill(pgServer, tape, pgStored, size);
+              pgStored = size;
+              postgres.reads[size] = await readRound(pgServer, tape, size, o);
+            }
+          } finally {
+            await pgServer.stop();
+          }
+        } finally {
+          await pg.stop();
+        }
+      } else {
+        log("no Postgres binaries (apt-get install postgresql): the Postgres figures are left out");
       }
       const result = {
         date: new Date().toISOString(),
@@ -72,6 +104,8 @@ const main = defineCommand({
         cost,
         kill,
         reads,
+        fills,
+        postgres,
         targets: targets(rounds, reads, cost, kill, o.historySizes),
       };
       mkdirSync(dirname(args.out), { recursive: true });
@@ -84,6 +118,18 @@ const main = defineCommand({
     }
   },
 });
+
+/**
+ * Fills history from `from` to `to` samples and waits until the server is quiet: every sample
+ * acknowledged and written to history (a completed lap as its chunk, the rest at flushes).
+ */
+async function timedFill(server: BenchServer, tape: SampleTape, from: number, to: number) {
+  const t0 = performance.now();
+  await fillHistory(server, tape, from, to);
+  // settle() waits for 5 s of quiet: not part of the work.
+  const seconds = (performance.now() - t0) / 1000 - 5;
+  return { samples: to - from, seconds, samplesPerSecond: (to - from) / seconds };
+}
 
 function log(message: string) {
   console.error(`[bench] ${message}`);

@@ -1,3 +1,5 @@
+import type { History } from "./storage/history";
+
 /** The role a verified token grants. */
 export type Role = "read" | "ingest" | "admin";
 
@@ -8,6 +10,8 @@ export interface AppVariables {
   role?: Role;
   /** Extra fields for the request's log line (session, sample count, ...). */
   logFields?: Record<string, unknown>;
+  /** The request's history store (D1, or Postgres through Hyperdrive), opened on first use. */
+  history: () => History;
 }
 
 /** The one Hono environment type every router and test uses. */

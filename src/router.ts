@@ -2,6 +2,7 @@ import { createRouter } from "./app";
 import { admission } from "./middleware/admission";
 import { guard } from "./middleware/auth";
 import { cors } from "./middleware/cors";
+import { history } from "./middleware/history";
 import { requestContext } from "./middleware/request-context";
 import { securityHeaders } from "./middleware/security-headers";
 import { docsRoutes } from "./routes/docs";
@@ -22,6 +23,7 @@ export function createApp() {
     .use(requestContext())
     .use(securityHeaders())
     .use("/api/*", cors())
+    .use("/api/*", history())
     .route("/api/v1/health", healthRoutes)
     .route("/", docsRoutes)
     .use("/api/v1/*", admission())

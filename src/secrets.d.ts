@@ -13,3 +13,14 @@ declare namespace Cloudflare {
     READ_TOKEN?: string;
   }
 }
+
+// Optional bindings that wrangler.toml does not declare (so `wrangler types` leaves them out):
+// HYPERDRIVE, when configured, holds history in Postgres instead of D1 (src/storage/open.ts).
+interface Env {
+  HYPERDRIVE?: Hyperdrive;
+}
+declare namespace Cloudflare {
+  interface Env {
+    HYPERDRIVE?: Hyperdrive;
+  }
+}

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hyperdriveEnv, withHyperdrive } from "../lib/hyperdrive";
 import { cpuSnapshot } from "./cpu";
 
 /** A `wrangler dev` started for a benchmark, with its own empty local state. */
@@ -38,7 +39,7 @@ const TOKEN = "bench-token-0123456789abcdef0123456789abcdef";
  * location), whose cost cannot be measured here. The server without it shows, in the same
  * run, what the local emulation costs live ingest.
  */
-function writeBenchConfig(port: number, writeLimiter: boolean): string {
+function writeBenchConfig(port: number, writeLimiter: boolean, postgres: boolean): string {
   const path = `.bench-wrangler-${port}.toml`;
   const source = readFileSync("wrangler.toml", "utf8");
   const binding =
@@ -46,7 +47,8 @@ function writeBenchConfig(port: number, writeLimiter: boolean): string {
   const match = binding.exec(source);
   if (!match) throw new Error("wrangler.toml: the WRITE_LIMITER binding was not found");
   const raised = match[0].replace(`limit = ${match[1]}`, "limit = 1000000");
-  writeFileSync(path, source.replace(binding, writeLimiter ? raised : ""));
+  const config = source.replace(binding, writeLimiter ? raised : "");
+  writeFileSync(path, postgres ? withHyperdrive(config) : config);
   return path;
 }
 
@@ -58,6 +60,8 @@ export interface ServerOptions {
   persistDir?: string;
   /** FLUSH_SECONDS of the server (the bench scales it with the speed it sends at). */
   flushSeconds?: number;
+  /** History in this Postgres (a HYPERDRIVE binding, as `pnpm dev` with DATABASE_URL) not D1. */
+  databaseUrl?: string;
 }
 
 /**
@@ -66,8 +70,13 @@ export interface ServerOptions {
  */
 export async function startServer(port: number, options: ServerOptions = {}): Promise<BenchServer> {
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "rustegrate-bench-"));
-  const config = writeBenchConfig(port, options.writeLimiter ?? true);
-  const env = { ...process.env, X_LOCAL_OBSERVABILITY: "false", CI: "true" };
+  const config = writeBenchConfig(port, options.writeLimiter ?? true, !!options.databaseUrl);
+  const env = {
+    ...process.env,
+    X_LOCAL_OBSERVABILITY: "false",
+    CI: "true",
+    ...(options.databaseUrl ? hyperdriveEnv(options.databaseUrl) : {}),
+  };
   const migrate = spawnSync(
     "wrangler",
     ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", persistDir],

@@ -4,7 +4,9 @@ import type { killRound, readRound, storageCost, writeRound } from "./suite";
 /** The benchmark's targets, each a figure of this run against its goal, and the tables it prints. */
 
 type Rounds = Awaited<ReturnType<typeof writeRound>>[];
-type Reads = Record<string, Awaited<ReturnType<typeof readRound>>>;
+export type Reads = Record<string, Awaited<ReturnType<typeof readRound>>>;
+/** History fills: samples written and the seconds they took. */
+export type Fills = Record<string, { samples: number; seconds: number; samplesPerSecond: number }>;
 type Cost = Awaited<ReturnType<typeof storageCost>>;
 type Kill = Awaited<ReturnType<typeof killRound>>;
 
@@ -147,6 +149,8 @@ export function targets(rounds: Rounds, reads: Reads, cost: Cost, kill: Kill, si
 export function printTable(result: {
   rounds: Rounds;
   reads: Reads;
+  fills: Fills;
+  postgres: { reads: Reads; fills: Fills } | null;
   cost: Cost;
   kill: Kill;
   targets: ReturnType<typeof targets>;
@@ -305,16 +309,26 @@ export function printTable(result: {
       );
     }
   }
-  console.log("\nreads (median latency, ms)");
-  const sizes = Object.keys(result.reads);
-  console.log(
-    `${"".padEnd(16)}${sizes.map((s) => `${Number(s).toLocaleString("en")} samples`.padStart(18)).join("")}`,
-  );
-  for (const name of Object.keys(result.reads[sizes[0] as string] ?? {})) {
-    const cells = sizes.map((s) =>
-      f(result.reads[s]?.[name]?.median ?? Number.NaN, 2).padStart(18),
+  const readTable = (title: string, reads: Reads, fills: Fills) => {
+    console.log(`\n${title}`);
+    const sizes = Object.keys(reads);
+    console.log(
+      `${"".padEnd(16)}${sizes.map((s) => `${Number(s).toLocaleString("en")} samples`.padStart(18)).join("")}`,
     );
-    console.log(`${name.padEnd(16)}${cells.join("")}`);
+    for (const name of Object.keys(reads[sizes[0] as string] ?? {})) {
+      const cells = sizes.map((s) => f(reads[s]?.[name]?.median ?? Number.NaN, 2).padStart(18));
+      console.log(`${name.padEnd(16)}${cells.join("")}`);
+    }
+    const fill = sizes.map((s) => f(fills[s]?.samplesPerSecond ?? Number.NaN, 0).padStart(18));
+    console.log(`${"fill samples/s".padEnd(16)}${fill.join("")}`);
+  };
+  readTable("reads (median latency, ms), history in D1", result.reads, result.fills);
+  if (result.postgres) {
+    readTable(
+      "reads (median latency, ms), history in Postgres",
+      result.postgres.reads,
+      result.postgres.fills,
+    );
   }
   console.log("\ncost");
   console.log(

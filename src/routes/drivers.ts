@@ -1,11 +1,9 @@
 import { createRouter } from "../app";
-import { createDb } from "../db/client";
 import { ApiError } from "../errors";
 import { readJsonBody } from "../middleware/json-body";
 import { parseOrThrow, validate } from "../middleware/validate";
 import { DeleteBody, DeleteQuery, DriverHistoryQuery, DriverIdParam } from "../schemas/query";
 import { sessionStub } from "../session/client";
-import { readDriverTelemetry, sessionsOfDriver } from "../storage/reads";
 import { CONTENT_TYPES, columnsFor, serialise } from "./format";
 import { nextLink } from "./links";
 import { refusal } from "./refusal";
@@ -19,7 +17,7 @@ export const driverRoutes = createRouter()
     async (c) => {
       const { driver_id } = c.req.valid("param");
       const q = c.req.valid("query");
-      const page = await readDriverTelemetry(createDb(c.env.DB), driver_id, {
+      const page = await c.var.history().readDriverTelemetry(driver_id, {
         start: q.start_time,
         end: q.end_time,
         trackName: q.track_name,
@@ -53,7 +51,7 @@ export const driverRoutes = createRouter()
       }
       // The directory lists every session the driver took part in (written before the ack);
       // each session's object deletes from its log and history.
-      const sessionIds = await sessionsOfDriver(createDb(c.env.DB), driver_id);
+      const sessionIds = await c.var.history().sessionsOfDriver(driver_id);
       let deleted = 0;
       for (const sessionId of sessionIds) {
         const outcome = await sessionStub(c.env, sessionId).deleteBefore(driver_id, olderThan);

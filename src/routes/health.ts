@@ -1,19 +1,34 @@
 import { createRouter } from "../app";
 import { VERSION } from "../version";
 
-/** Health: the service and its D1 dependency; 503 when a dependency fails. */
+interface Check {
+  status: "ok" | "error";
+  latency_ms: number;
+  error?: string;
+}
+
+/**
+ * Health: the service and its history back end (D1, or Postgres through Hyperdrive); 503 with
+ * status "degraded" when history cannot be reached (ingest still acknowledges meanwhile). The
+ * check is reported under `history` (with its `backend`) and under the back end's own name.
+ */
 export const healthRoutes = createRouter().get("/", async (c) => {
+  const history = c.var.history();
   const started = performance.now();
-  let d1: { status: "ok" | "error"; latency_ms: number; error?: string };
+  let check: Check;
   try {
-    await c.env.DB.prepare("SELECT 1").first();
-    d1 = { status: "ok", latency_ms: elapsed(started) };
+    await history.ping();
+    check = { status: "ok", latency_ms: elapsed(started) };
   } catch (err) {
-    d1 = { status: "error", latency_ms: elapsed(started), error: (err as Error).message };
+    check = { status: "error", latency_ms: elapsed(started), error: (err as Error).message };
   }
-  const ok = d1.status === "ok";
+  const ok = check.status === "ok";
   return c.json(
-    { status: ok ? "ok" : "degraded", version: VERSION, checks: { d1 } },
+    {
+      status: ok ? "ok" : "degraded",
+      version: VERSION,
+      checks: { [history.backend]: check, history: { backend: history.backend, ...check } },
+    },
     ok ? 200 : 503,
   );
 });

@@ -24,7 +24,7 @@ export const liveRoutes = createRouter().get(
       );
     }
     c.set("logFields", { session_id });
-    const session = await findSession(c.env, session_id);
+    const session = await findSession(c.env, session_id, c.var.history());
     if (!session) throw new ApiError("not_found", `Session ${session_id} not found`);
 
     // The token stays here: the object sees the options and, if offered, the bare subprotocol.

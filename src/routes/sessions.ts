@@ -1,6 +1,5 @@
 import { createRouter } from "../app";
 import { limits } from "../config";
-import { createDb } from "../db/client";
 import { idsAt, prepareBatch } from "../domain/ingest";
 import { ApiError } from "../errors";
 import { readIngestBody } from "../middleware/json-body";
@@ -14,7 +13,7 @@ import {
 } from "../schemas/query";
 import { TelemetryBatch } from "../schemas/telemetry";
 import { findSession, sendIngest, tailRows } from "../session/client";
-import { listSessions, pageOfSorted, readSessionTelemetry } from "../storage/reads";
+import { pageOfSorted } from "../storage/reads";
 import { attachment, CONTENT_TYPES, columnsFor, negotiate, serialise } from "./format";
 import {
   acceptsGzip,
@@ -59,8 +58,7 @@ export const sessionRoutes = createRouter()
   })
   .get("/", validate("query", SessionListQuery), async (c) => {
     const q = c.req.valid("query");
-    const page = await listSessions(
-      createDb(c.env.DB),
+    const page = await c.var.history().listSessions(
       {
         driverId: q.driver_id,
         trackName: q.track_name,
@@ -74,7 +72,7 @@ export const sessionRoutes = createRouter()
   })
   .get("/:session_id", validate("param", SessionIdParam), async (c) => {
     const { session_id } = c.req.valid("param");
-    const session = await findSession(c.env, session_id);
+    const session = await findSession(c.env, session_id, c.var.history());
     const summary = session && (await session.summary());
     if (!summary) throw notFound(session_id);
     return c.json(summary);
@@ -86,7 +84,7 @@ export const sessionRoutes = createRouter()
     async (c) => {
       const { session_id } = c.req.valid("param");
       const { driver_id } = c.req.valid("query");
-      const session = await findSession(c.env, session_id);
+      const session = await findSession(c.env, session_id, c.var.history());
       const laps = session && (await session.laps(driver_id));
       if (!laps) throw notFound(session_id);
       return c.json(laps);
@@ -100,7 +98,7 @@ export const sessionRoutes = createRouter()
       const { session_id } = c.req.valid("param");
       const q = c.req.valid("query");
       const format = q.format ?? negotiate(c);
-      const session = await findSession(c.env, session_id);
+      const session = await findSession(c.env, session_id, c.var.history());
       const read = {
         driverId: q.driver_id,
         lap: q.lap,
@@ -137,7 +135,6 @@ export const sessionRoutes = createRouter()
         const cached = await lookup(etag);
         if (cached) return respond(cached, acceptEncoding);
       }
-      const db = createDb(c.env.DB);
       // A completed lap is read whole once and kept: any page, fields or format of it after that
       // is taken from its samples in memory.
       const whole =
@@ -151,14 +148,16 @@ export const sessionRoutes = createRouter()
                   order: "asc" as const,
                   limit: MAX_LAP_READ,
                 };
-                const page = await readSessionTelemetry(db, tail.session, all, tailRows(tail));
+                const page = await c.var
+                  .history()
+                  .readSessionTelemetry(tail.session, all, tailRows(tail));
                 return page.next === null ? page.rows : undefined;
               },
             )
           : undefined;
       const page = whole
         ? pageOfSorted(whole, read)
-        : await readSessionTelemetry(db, tail.session, read, tailRows(tail));
+        : await c.var.history().readSessionTelemetry(tail.session, read, tailRows(tail));
       c.set("logFields", { session_id, samples: page.rows.length });
       const headers: Record<string, string> = {
         "Content-Type": CONTENT_TYPES[format],

@@ -2,7 +2,6 @@ import { etag } from "hono/etag";
 import { z } from "zod";
 import { createRouter } from "../app";
 import { limits } from "../config";
-import { createDb } from "../db/client";
 import { idsAt, prepareSamples } from "../domain/ingest";
 import { parseSampleId } from "../domain/sample-id";
 import { ApiError } from "../errors";
@@ -12,7 +11,7 @@ import { fastSample } from "../schemas/fast";
 import { unpackSamples } from "../schemas/packed";
 import { TelemetrySample } from "../schemas/telemetry";
 import { findSession, sendIngest } from "../session/client";
-import { findSample, toRecord } from "../storage/reads";
+import { toRecord } from "../storage/reads";
 import { refusal } from "./refusal";
 
 const SampleArray = z.array(TelemetrySample).min(1, "must hold at least one sample");
@@ -62,13 +61,11 @@ export const telemetryRoutes = createRouter()
       });
     }
     const notFound = new ApiError("not_found", `Telemetry ${id} not found`);
-    const session = await findSession(c.env, key.sessionId);
+    const session = await findSession(c.env, key.sessionId, c.var.history());
     // The session object holds what history may not have yet; else history.
     const held = session && (await session.sample(key.driverId, key.ts));
     if (!held) throw notFound;
-    const s = held.sample
-      ? unpackSamples(held.sample)[0]
-      : await findSample(createDb(c.env.DB), key);
+    const s = held.sample ? unpackSamples(held.sample)[0] : await c.var.history().findSample(key);
     if (!s) throw notFound;
     return c.json(
       toRecord(s, {

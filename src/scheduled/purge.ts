@@ -1,8 +1,8 @@
 import { retentionMs } from "../config";
-import { createDb } from "../db/client";
 import { log, setLogLevel } from "../log";
 import { sessionStub } from "../session/client";
-import { sessionsWithExpiredChunks } from "../storage/maintenance";
+import type { History } from "../storage/history";
+import { openHistory } from "../storage/open";
 
 /** Bounds of one purge run: far inside D1's per-invocation limits and the cron's wall time. */
 export interface PurgeBudget {
@@ -41,7 +41,21 @@ export async function purgeExpired(
 ): Promise<PurgeReport> {
   const started = performance.now();
   const cutoff = now - retentionMs(env);
-  const db = createDb(env.DB);
+  const history = openHistory(env);
+  try {
+    return await purgeWith(env, history, cutoff, started, budget);
+  } finally {
+    await history.close();
+  }
+}
+
+async function purgeWith(
+  env: Env,
+  history: History,
+  cutoff: number,
+  started: number,
+  budget: PurgeBudget,
+): Promise<PurgeReport> {
   const report: PurgeReport = {
     cutoff: new Date(cutoff).toISOString(),
     samples: 0,
@@ -54,7 +68,7 @@ export async function purgeExpired(
   };
   const visited = new Set<string>();
   outer: while (report.chunks < budget.maxChunks) {
-    const pending = (await sessionsWithExpiredChunks(db, cutoff, 20)).filter(
+    const pending = (await history.sessionsWithExpiredChunks(cutoff, 20)).filter(
       (id) => !visited.has(id),
     );
     if (pending.length === 0) break;
@@ -78,7 +92,7 @@ export async function purgeExpired(
     }
   }
   if (!report.backlog && report.chunks >= budget.maxChunks) {
-    report.backlog = (await sessionsWithExpiredChunks(db, cutoff, 1)).length > 0;
+    report.backlog = (await history.sessionsWithExpiredChunks(cutoff, 1)).length > 0;
   }
   report.duration_ms = Math.round(performance.now() - started);
   return report;

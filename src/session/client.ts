@@ -1,9 +1,10 @@
 import { limits } from "../config";
-import { createDb } from "../db/client";
 import type { IngestRequest } from "../domain/ingest";
 import { log } from "../log";
 import { unpackSamples } from "../schemas/packed";
-import { type Row, sessionExists } from "../storage/reads";
+import type { History } from "../storage/history";
+import { openHistory } from "../storage/open";
+import type { Row } from "../storage/reads";
 import type { Tail } from "./reads";
 import type { IngestOutcome } from "./types";
 import { packRequest } from "./wire";
@@ -38,16 +39,23 @@ function sessionSeen(sessionId: string): void {
  * acknowledgement) says so. While history cannot be read the object is asked anyway: it holds
  * the session's recent writes itself, and an object never written answers without writing.
  */
-export async function findSession(env: Env, sessionId: string): Promise<SessionStub | null> {
+export async function findSession(
+  env: Env,
+  sessionId: string,
+  history?: History,
+): Promise<SessionStub | null> {
   if (!known.has(sessionId)) {
+    const store = history ?? openHistory(env);
     try {
-      if (!(await sessionExists(createDb(env.DB), sessionId))) return null;
+      if (!(await store.sessionExists(sessionId))) return null;
     } catch (err) {
       log.warn("session directory unavailable; asking the session object", {
         session_id: sessionId,
         error: (err as Error).message,
       });
       return sessionStub(env, sessionId);
+    } finally {
+      if (!history) await store.close();
     }
     sessionSeen(sessionId);
   }

@@ -1,7 +1,5 @@
-import type { Db } from "../db/client";
 import { log } from "../log";
-import { runBatch, type Statement } from "../storage/batch";
-import { planFlush, registration, upsertLap, upsertSession } from "../storage/write";
+import type { History, Write } from "../storage/history";
 import type { DriverHot } from "./hot-state";
 import type { SessionState } from "./state";
 import type { StoredLap } from "./store";
@@ -9,7 +7,7 @@ import type { StoredLap } from "./store";
 /**
  * Write-behind (DESIGN §1, §4): the object writes its log to history when a driver's lap
  * completes (one chunk per driver-lap) and the lap in progress at least every `FLUSH_SECONDS`,
- * from its alarm. Each driver's flush is one atomic D1 batch of idempotent upserts, so a flush
+ * from its alarm. Each driver's flush is one atomic batch (a D1 batch, a Postgres transaction) of idempotent upserts, so a flush
  * whose outcome was lost is simply repeated; the log is trimmed only after history has the
  * samples. While history fails, flushes are retried with backoff and ingest goes on.
  */
@@ -24,7 +22,7 @@ const REGISTRATION_RETRY_MS = 5000;
 export interface FlushDeps {
   state: SessionState;
   storage: DurableObjectStorage;
-  db: () => Db;
+  history: () => History;
   now: () => number;
   flushMs: number;
 }
@@ -136,7 +134,8 @@ export class HistoryWriter {
 
   /** One driver: its log, laps and directory rows in one D1 batch; then the log is trimmed. */
   async #flushDriver(hot: DriverHot) {
-    const { state, db, now } = this.deps;
+    const { state, now } = this.deps;
+    const history = this.deps.history();
     const meta = state.meta;
     if (!meta) return { samples: 0, rowsWritten: 0 };
     const key = { sessionId: meta.sessionId, driverId: hot.driverId };
@@ -148,7 +147,7 @@ export class HistoryWriter {
       .filter((l) => l.rev > l.flushedRev)
       .map((l) => ({ stored: l, rev: l.rev }));
     const registered = hot.registered;
-    const plan = await planFlush(db(), {
+    const plan = await history.planFlush({
       key,
       samples: logged.samples,
       finalThrough: hot.finalThrough,
@@ -156,15 +155,14 @@ export class HistoryWriter {
       ingestedAt: (s) => logged.ingestedAt.get(s.ts) ?? now(),
       lapInProgress: hot.tracker.currentLap,
     });
-    const statements: Statement[] = [
-      ...(registered ? [] : registration(db(), meta, hot, meta.createdAt)),
+    const statements: Write[] = [
+      ...(registered ? [] : history.registration(meta, hot, meta.createdAt)),
       ...plan.statements,
-      ...laps.map((l) => upsertLap(db(), key, l.stored.lap, now())),
-      upsertSession(db(), meta, state.totals()),
+      ...laps.map((l) => history.upsertLap(key, l.stored.lap, now())),
+      history.upsertSession(meta, state.totals()),
     ];
     const planned = performance.now();
-    const results = await runBatch(db(), statements);
-    const rowsWritten = results.reduce((n, r) => n + (r.meta?.rows_written ?? 0), 0);
+    const rowsWritten = await history.run(statements);
     this.rowsWritten += rowsWritten;
 
     // History has it: trim the log, and note where the driver's history stands.
@@ -200,14 +198,16 @@ export class HistoryWriter {
    * (a read finds a session through them). A failure is left to the next flush.
    */
   async registered(): Promise<void> {
-    const { state, db, now } = this.deps;
+    const { state, now } = this.deps;
+    const history = this.deps.history();
     const meta = state.meta;
     const waiting = [...state.drivers.values()].filter((d) => !d.registered);
     if (!meta || waiting.length === 0) return;
     if (!this.#registering) {
       if (now() - this.#registrationFailedAt < REGISTRATION_RETRY_MS) return;
-      const statements = waiting.flatMap((d) => registration(db(), meta, d, meta.createdAt));
-      this.#registering = runBatch(db(), statements)
+      const statements = waiting.flatMap((d) => history.registration(meta, d, meta.createdAt));
+      this.#registering = history
+        .run(statements)
         .then(
           () => {
             for (const d of waiting) {

@@ -1,8 +1,7 @@
-import type { Db } from "../db/client";
 import type { LapEvent } from "../domain/laps";
 import { packSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
-import { storedTimestamps } from "../storage/reads";
+import type { History } from "../storage/history";
 import type { DriverHot } from "./hot-state";
 import type { Idempotency } from "./idempotency";
 import type { LiveHub } from "./live";
@@ -22,7 +21,7 @@ export interface IngestDeps {
   state: SessionState;
   live: LiveHub;
   idempotency: Idempotency;
-  db: () => Db;
+  history: () => History;
   now: () => number;
   /** Creates the object's tables on its first write. */
   create: () => void;
@@ -130,8 +129,7 @@ export class Ingestor {
     let inHistory = new Set<number>();
     if (older.length > 0) {
       try {
-        inHistory = await storedTimestamps(
-          this.deps.db(),
+        inHistory = await this.deps.history().storedTimestamps(
           { sessionId, driverId: hot.driverId },
           older.map((s) => s.ts),
         );

@@ -1,10 +1,9 @@
-import type { Db } from "../db/client";
 import { type Lap, LapTracker, type LapTrackerState } from "../domain/laps";
 import { log } from "../log";
 import { packSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 import { decodeChunk } from "../storage/codec";
-import { historyTotals } from "../storage/maintenance";
+import type { History, HistoryTotals } from "../storage/history";
 import type { SessionState } from "./state";
 import type { DriverRecord } from "./store";
 
@@ -31,13 +30,19 @@ interface V1QueueRow extends Record<string, SqlStorageValue> {
   created_at: number;
 }
 
-export async function migrateFromV1(state: SessionState, storage: DurableObjectStorage, db: Db) {
+export async function migrateFromV1(
+  state: SessionState,
+  storage: DurableObjectStorage,
+  history: History,
+) {
   const meta = state.store.meta();
   if (!meta) return;
   const old = [...storage.kv.list<V1Driver>({ prefix: "driver:" })].map(([, d]) => d);
   // D1 is the first design's record of totals (its own lagged behind): read before any change.
   const totals = await Promise.all(
-    old.map((d) => historyTotals(db, { sessionId: meta.sessionId, driverId: d.driverId }, null)),
+    old.map((d) =>
+      history.historyTotals({ sessionId: meta.sessionId, driverId: d.driverId }, null),
+    ),
   );
   const queued: V1QueueRow[] = state.store.hasTable("queue")
     ? storage.sql
@@ -47,7 +52,7 @@ export async function migrateFromV1(state: SessionState, storage: DurableObjectS
   storage.transactionSync(() => {
     state.store.create();
     for (const [i, d] of old.entries()) {
-      const t = totals[i] as Awaited<ReturnType<typeof historyTotals>>;
+      const t = totals[i] as HistoryTotals;
       const mine = queued.filter((q) => q.driver_id === d.driverId);
       let count = t.count;
       let firstTs = t.firstTs;

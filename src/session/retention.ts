@@ -1,16 +1,4 @@
-import type { Db } from "../db/client";
-import { runBatch, type Statement } from "../storage/batch";
-import {
-  chunkRanges,
-  deleteDriver,
-  deleteLaps,
-  deleteSession,
-  historyTotals,
-  planDeleteBefore,
-  planPurge,
-  pruneCatalog,
-} from "../storage/maintenance";
-import { upsertSession } from "../storage/write";
+import type { History, Write } from "../storage/history";
 import type { HistoryWriter } from "./flush";
 import type { DriverHot } from "./hot-state";
 import type { SessionState } from "./state";
@@ -25,8 +13,8 @@ import type { DeleteOutcome, PurgeOutcome } from "./types";
 export class Retention {
   constructor(
     readonly state: SessionState,
-    readonly history: HistoryWriter,
-    readonly db: () => Db,
+    readonly writer: HistoryWriter,
+    readonly historyStore: () => History,
     readonly now: () => number,
     /** Forgets the whole session (its object storage) once nothing of it is left. */
     readonly forget: () => Promise<void>,
@@ -39,15 +27,15 @@ export class Retention {
     const hot = state.drivers.get(driverId);
     if (!meta || !hot) return { ok: true, deleted: 0 };
     try {
-      await this.history.flush();
+      await this.writer.flush();
     } catch {
       return { ok: false, code: "unavailable", message: "History is unavailable; retry later" };
     }
     const key = { sessionId: meta.sessionId, driverId };
     let deleted = 0;
     for (;;) {
-      const step = await planDeleteBefore(this.db(), key, before, hot.openKey);
-      await runBatch(this.db(), step.statements);
+      const step = await this.historyStore().planDeleteBefore(key, before, hot.openKey);
+      await this.historyStore().run(step.statements);
       deleted += step.deleted;
       if (!step.more) break;
     }
@@ -74,7 +62,7 @@ export class Retention {
     };
     const meta = state.meta;
     if (!meta) return outcome;
-    await this.history.flush();
+    await this.writer.flush();
     const touched = new Set<string>();
     for (const [driverId, n] of state.log.expire(cutoff)) {
       outcome.samples += n;
@@ -83,15 +71,14 @@ export class Retention {
     const isOpen = (driverId: string, firstTs: number) =>
       state.drivers.get(driverId)?.openKey === firstTs;
     while (outcome.chunks < maxChunks) {
-      const step = await planPurge(
-        this.db(),
+      const step = await this.historyStore().planPurge(
         meta.sessionId,
         cutoff,
         maxChunks - outcome.chunks,
         isOpen,
       );
       if (step.statements.length === 0) break;
-      await runBatch(this.db(), step.statements);
+      await this.historyStore().run(step.statements);
       outcome.samples += step.samples;
       outcome.chunks += step.chunks;
       for (const d of step.drivers) touched.add(d);
@@ -115,18 +102,19 @@ export class Retention {
     const { state } = this;
     const meta = state.meta;
     if (!meta) return { laps: 0, sessionRemoved: false };
-    const statements: Statement[] = [];
+    const history = this.historyStore();
+    const statements: Write[] = [];
     let lapsRemoved = 0;
     for (const driverId of driverIds) {
       const hot = state.drivers.get(driverId);
       if (!hot) continue;
       const key = { sessionId: meta.sessionId, driverId };
       hot.openKey = state.log.openFirst(driverId);
-      const inHistory = await historyTotals(this.db(), key, hot.openKey);
+      const inHistory = await history.historyTotals(key, hot.openKey);
       const logged = state.log.samples(driverId).samples;
       hot.count = inHistory.count + logged.length;
       if (hot.count === 0) {
-        statements.push(...deleteDriver(this.db(), key));
+        statements.push(...history.deleteDriver(key));
         lapsRemoved += hot.laps.size;
         state.drivers.delete(driverId);
         state.store.deleteDriver(driverId);
@@ -145,18 +133,17 @@ export class Retention {
         hot.laps.delete(lap);
         state.store.deleteLap(driverId, lap);
       }
-      statements.push(...deleteLaps(this.db(), key, removed));
+      statements.push(...history.deleteLaps(key, removed));
       lapsRemoved += removed.length;
       for (const stored of hot.laps.values()) state.store.saveLap(stored);
       state.refillRing(hot);
       state.saveDriver(hot);
     }
     const sessionRemoved = state.drivers.size === 0;
-    if (sessionRemoved) statements.push(...deleteSession(this.db(), meta.sessionId));
-    else
-      statements.push(upsertSession(this.db(), { ...meta, updatedAt: this.now() }, state.totals()));
-    statements.push(...pruneCatalog(this.db()));
-    await runBatch(this.db(), statements);
+    if (sessionRemoved) statements.push(...history.deleteSession(meta.sessionId));
+    else statements.push(history.upsertSession({ ...meta, updatedAt: this.now() }, state.totals()));
+    statements.push(...history.pruneCatalog());
+    await history.run(statements);
     if (sessionRemoved) await this.forget();
     return { laps: lapsRemoved, sessionRemoved };
   }
@@ -168,7 +155,7 @@ export class Retention {
     logged: number[],
     gone: (lap: { endTs: number }) => boolean,
   ): Promise<number[]> {
-    const ranges = await chunkRanges(this.db(), key);
+    const ranges = await this.historyStore().chunkRanges(key);
     const removed: number[] = [];
     for (const { lap } of hot.laps.values()) {
       const inHistory = ranges.some((r) => r.firstTs < lap.endTs && r.lastTs >= lap.startTs);

@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { flushMs, limits } from "../config";
-import { createDb, type Db } from "../db/client";
 import { log, setLogLevel } from "../log";
+import type { History } from "../storage/history";
+import { openHistory } from "../storage/open";
 import { HistoryWriter } from "./flush";
 import { Idempotency } from "./idempotency";
 import { Ingestor } from "./ingest";
@@ -21,8 +22,8 @@ import { unpackRequest, type WireIngestRequest } from "./wire";
  * (live.ts) and the upgrade of objects of the first design (restore.ts) are wired here.
  */
 export class SessionDO extends DurableObject<Env> {
-  /** History (D1 through Drizzle); fault-injection tests replace it. */
-  db: Db;
+  /** History (D1, or Postgres through Hyperdrive); fault-injection tests replace it. */
+  historyStore: History;
   /** The ingestion clock; retention tests replace it. */
   now: () => number = () => Date.now();
   readonly state: SessionState;
@@ -37,17 +38,17 @@ export class SessionDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     setLogLevel(env.LOG_LEVEL);
-    this.db = createDb(env.DB);
+    this.historyStore = openHistory(env);
     const windowMs = limits(env).hotWindowMs;
     const store = new SessionStore(ctx.storage);
     this.state = new SessionState(store, ctx.storage, windowMs);
     this.live = new LiveHub(ctx, windowMs);
-    const db = () => this.db;
+    const history = () => this.historyStore;
     const now = () => this.now();
     this.history = new HistoryWriter({
       state: this.state,
       storage: ctx.storage,
-      db,
+      history,
       now,
       flushMs: flushMs(env),
     });
@@ -55,13 +56,13 @@ export class SessionDO extends DurableObject<Env> {
       state: this.state,
       live: this.live,
       idempotency: new Idempotency(() => (store.exists ? store : null)),
-      db,
+      history,
       now,
       create: () => store.create(),
       written: (hot, urgent) => this.history.written(hot, urgent),
       registered: () => this.history.registered(),
     });
-    this.#retention = new Retention(this.state, this.history, db, now, () => this.#forget());
+    this.#retention = new Retention(this.state, this.history, history, now, () => this.#forget());
     void ctx.blockConcurrencyWhile(async () => {
       // An object never written has no storage, and reading it creates none.
       if (!store.exists) return;
@@ -188,7 +189,7 @@ export class SessionDO extends DurableObject<Env> {
 
   async #upgradeFromV1(): Promise<void> {
     try {
-      await migrateFromV1(this.state, this.ctx.storage, this.db);
+      await migrateFromV1(this.state, this.ctx.storage, this.historyStore);
       this.state.restore();
       await this.history.restore();
       this.#upgrade = null;

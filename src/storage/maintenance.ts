@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { cars, chunks, laps, sessionDrivers, sessions, tracks } from "../db/schema";
 import type { Statement } from "./batch";
-import { chunkData, chunkUpserts, type SeriesKey } from "./chunk";
+import { chunkData, chunkUpsert, encodeRuns, type Run, type SeriesKey } from "./chunk";
 import { decodeChunk } from "./codec";
 
 /**
@@ -12,8 +12,8 @@ import { decodeChunk } from "./codec";
  */
 
 /** One bounded step of deleting a driver's samples older than `before`. */
-export interface DeleteStep {
-  statements: Statement[];
+export interface DeleteStep<S = Statement> {
+  statements: S[];
   deleted: number;
   /** More chunks may hold older samples: run another step. */
   more: boolean;
@@ -21,66 +21,116 @@ export interface DeleteStep {
 
 const PAGE = 50;
 
+/** What deletes and the purge need of a back end. */
+export interface MaintenancePort<S> {
+  /** Up to `limit` of a driver's chunks starting before `before`, by first timestamp. */
+  chunksBefore(
+    key: SeriesKey,
+    before: number,
+    limit: number,
+  ): Promise<
+    { id: number; firstTs: number; lastTs: number; sampleCount: number; ingestedAt: number }[]
+  >;
+  /** A chunk's bytes by id, or null when it is gone. */
+  chunkBytes(id: number): Promise<Uint8Array | null>;
+  /** Up to `limit` of a session's chunks ingested before `cutoff`. */
+  expiredChunks(
+    sessionId: string,
+    cutoff: number,
+    limit: number,
+  ): Promise<{ id: number; driverId: string; firstTs: number; sampleCount: number }[]>;
+  deleteIds(ids: readonly number[]): S;
+  upsert(key: SeriesKey, run: Run, ingestedAt: number): S;
+}
+
+/** The D1 queries and statements of deletes and the purge. */
+export function d1Maintenance(db: Db): MaintenancePort<Statement> {
+  return {
+    chunksBefore: (key, before, limit) =>
+      db
+        .select({
+          id: chunks.id,
+          firstTs: chunks.firstTs,
+          lastTs: chunks.lastTs,
+          sampleCount: chunks.sampleCount,
+          ingestedAt: chunks.ingestedAt,
+        })
+        .from(chunks)
+        .where(
+          and(
+            eq(chunks.sessionId, key.sessionId),
+            eq(chunks.driverId, key.driverId),
+            lt(chunks.firstTs, before),
+          ),
+        )
+        .orderBy(asc(chunks.firstTs))
+        .limit(limit),
+    chunkBytes: async (id) => {
+      const [row] = await db.select({ data: chunkData }).from(chunks).where(eq(chunks.id, id));
+      return row?.data ?? null;
+    },
+    expiredChunks: (sessionId, cutoff, limit) =>
+      db
+        .select({
+          id: chunks.id,
+          driverId: chunks.driverId,
+          firstTs: chunks.firstTs,
+          sampleCount: chunks.sampleCount,
+        })
+        .from(chunks)
+        .where(and(eq(chunks.sessionId, sessionId), lt(chunks.ingestedAt, cutoff)))
+        .limit(limit),
+    deleteIds: (ids) => db.delete(chunks).where(inArray(chunks.id, [...ids])),
+    upsert: (key, run, ingestedAt) => chunkUpsert(db, key, run, ingestedAt),
+  };
+}
+
 /**
  * Plans the deletion of up to one page of a driver's chunks whose samples are all older than
  * `before`, and trims a chunk that straddles the boundary (re-keyed at its first kept sample).
  * `skipFirstTs` names a chunk row not to count (the open part, whose samples the caller counts
  * from its own log).
  */
-export async function planDeleteBefore(
+export function planDeleteBefore(
   db: Db,
   key: SeriesKey,
   before: number,
   skipFirstTs: number | null,
 ): Promise<DeleteStep> {
-  const rows = await db
-    .select({
-      id: chunks.id,
-      firstTs: chunks.firstTs,
-      lastTs: chunks.lastTs,
-      sampleCount: chunks.sampleCount,
-      ingestedAt: chunks.ingestedAt,
-    })
-    .from(chunks)
-    .where(
-      and(
-        eq(chunks.sessionId, key.sessionId),
-        eq(chunks.driverId, key.driverId),
-        lt(chunks.firstTs, before),
-      ),
-    )
-    .orderBy(asc(chunks.firstTs))
-    .limit(PAGE);
+  return planDeleteBeforeWith(d1Maintenance(db), key, before, skipFirstTs);
+}
+
+/** `planDeleteBefore` over any back end. */
+export async function planDeleteBeforeWith<S>(
+  port: MaintenancePort<S>,
+  key: SeriesKey,
+  before: number,
+  skipFirstTs: number | null,
+): Promise<DeleteStep<S>> {
+  const rows = await port.chunksBefore(key, before, PAGE);
   const counted = (r: { firstTs: number }) => r.firstTs !== skipFirstTs;
   const whole = rows.filter((r) => r.lastTs < before);
   const straddling = rows.filter((r) => r.lastTs >= before);
-  const statements: Statement[] = [];
+  const statements: S[] = [];
   let deleted = 0;
   if (whole.length > 0) {
-    statements.push(
-      db.delete(chunks).where(
-        inArray(
-          chunks.id,
-          whole.map((r) => r.id),
-        ),
-      ),
-    );
+    statements.push(port.deleteIds(whole.map((r) => r.id)));
     deleted += whole.filter(counted).reduce((n, r) => n + r.sampleCount, 0);
   }
   for (const row of straddling) {
-    const [full] = await db.select({ data: chunkData }).from(chunks).where(eq(chunks.id, row.id));
-    if (!full) continue;
-    const kept = decodeChunk(full.data, { lower: before });
+    const data = await port.chunkBytes(row.id);
+    if (!data) continue;
+    const kept = decodeChunk(data, { lower: before });
     if (counted(row)) deleted += row.sampleCount - kept.length;
-    statements.push(db.delete(chunks).where(eq(chunks.id, row.id)));
-    statements.push(...chunkUpserts(db, key, kept, row.ingestedAt));
+    statements.push(port.deleteIds([row.id]));
+    for (const run of encodeRuns(kept)) statements.push(port.upsert(key, run, row.ingestedAt));
   }
   return { statements, deleted, more: rows.length === PAGE };
 }
 
 /** One bounded step of the retention purge within one session. */
-export interface PurgeStep {
-  statements: Statement[];
+export interface PurgeStep<S = Statement> {
+  statements: S[];
   /** Samples removed, not counting those of `skip` rows (open parts, counted by their log). */
   samples: number;
   chunks: number;
@@ -89,36 +139,28 @@ export interface PurgeStep {
 }
 
 /** Plans the deletion of up to `max` (at most one page) of a session's chunks ingested before `cutoff`. */
-export async function planPurge(
+export function planPurge(
   db: Db,
   sessionId: string,
   cutoff: number,
   max: number,
   skip: (driverId: string, firstTs: number) => boolean = () => false,
 ): Promise<PurgeStep> {
+  return planPurgeWith(d1Maintenance(db), sessionId, cutoff, max, skip);
+}
+
+/** `planPurge` over any back end. */
+export async function planPurgeWith<S>(
+  port: MaintenancePort<S>,
+  sessionId: string,
+  cutoff: number,
+  max: number,
+  skip: (driverId: string, firstTs: number) => boolean = () => false,
+): Promise<PurgeStep<S>> {
   const limit = Math.max(1, Math.min(PAGE, max));
-  const rows = await db
-    .select({
-      id: chunks.id,
-      driverId: chunks.driverId,
-      firstTs: chunks.firstTs,
-      sampleCount: chunks.sampleCount,
-    })
-    .from(chunks)
-    .where(and(eq(chunks.sessionId, sessionId), lt(chunks.ingestedAt, cutoff)))
-    .limit(limit);
+  const rows = await port.expiredChunks(sessionId, cutoff, limit);
   return {
-    statements:
-      rows.length > 0
-        ? [
-            db.delete(chunks).where(
-              inArray(
-                chunks.id,
-                rows.map((r) => r.id),
-              ),
-            ),
-          ]
-        : [],
+    statements: rows.length > 0 ? [port.deleteIds(rows.map((r) => r.id))] : [],
     samples: rows.reduce((n, r) => n + (skip(r.driverId, r.firstTs) ? 0 : r.sampleCount), 0),
     chunks: rows.length,
     drivers: [...new Set(rows.map((r) => r.driverId))],

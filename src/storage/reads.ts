@@ -84,7 +84,8 @@ export interface ReadOptions {
   keep?: (s: SampleValues) => boolean;
 }
 
-interface ChunkHit {
+/** A chunk a read fetched, with the metadata its records carry. */
+export interface ChunkHit {
   firstTs: number;
   lastTs: number;
   data: Uint8Array;
@@ -169,12 +170,8 @@ export function pageOfSorted(rows: readonly Row[], opts: ReadOptions): Page {
  * page (ties by the series key; a sample both in `extra` and in a chunk counts once), reading
  * chunks in start order and stopping once no later chunk can contribute.
  */
-async function readPage(
-  fetchChunks: (
-    bounds: { lower: number; upper: number },
-    offset: number,
-    limit: number,
-  ) => Promise<ChunkHit[]>,
+export async function readPage(
+  fetchChunks: FetchChunks,
   opts: ReadOptions,
   extra: readonly Row[] = [],
 ): Promise<Page> {
@@ -245,6 +242,13 @@ async function readPage(
 export function tieOf(meta: { sessionId: string; driverId: string }): string {
   return `${meta.sessionId}~${meta.driverId}`;
 }
+
+/** What `readPage` asks of a back end: chunks overlapping the bounds, in the read's order. */
+export type FetchChunks = (
+  bounds: { lower: number; upper: number },
+  offset: number,
+  limit: number,
+) => Promise<ChunkHit[]>;
 
 /** Chunk conditions for a time window, bounded so the index scan stays small. */
 function overlap(bounds: { lower: number; upper: number }): SQL[] {
@@ -466,6 +470,31 @@ export async function listSessions(
           sql`${sessionDrivers.sessionId} in (select value from json_each(${JSON.stringify(page.map((r) => r.sessionId))}))`,
         )
     : [];
+  return sessionPage(rows, drivers, limit);
+}
+
+/** A session row as list reads return it. */
+export interface SessionListRow {
+  sessionId: string;
+  trackName: string;
+  sessionType: string;
+  sampleCount: number;
+  firstTs: number | null;
+  lastTs: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * A page of `/sessions` from up to `limit + 1` session rows (newest first) and the driver rows of
+ * the first `limit`.
+ */
+export function sessionPage(
+  rows: readonly SessionListRow[],
+  drivers: readonly { sessionId: string; driverId: string; carName: string }[],
+  limit: number,
+): { items: SessionListItem[]; next: string | null } {
+  const page = rows.slice(0, limit);
   const items = page.map((r) => ({
     session_id: r.sessionId,
     track_name: r.trackName,

@@ -3,14 +3,14 @@ import type { Db } from "../db/client";
 import { cars, chunks, laps, sessionDrivers, sessions, tracks } from "../db/schema";
 import type { Lap } from "../domain/laps";
 import type { SampleValues } from "../schemas/telemetry";
-import { prepared, type Statement } from "./batch";
+import { prepared, type Query, type Statement } from "./batch";
 import {
   CHUNK_MAX_SPAN_MS,
   chunkData,
   chunkUpsert,
-  chunkUpserts,
   encodeRuns,
   insertSorted,
+  type Run,
   type SeriesKey,
 } from "./chunk";
 import { decodeChunk } from "./codec";
@@ -36,14 +36,67 @@ export interface FlushInput {
 }
 
 /** The statements that write them, and where the driver's history stands afterwards. */
-export interface FlushPlan {
-  statements: Statement[];
+export interface FlushPlan<S = Statement> {
+  statements: S[];
   finalThrough: number | null;
   openKey: number | null;
   /** The open part: written, but not final (it grows); it stays in the log. */
   open: readonly SampleValues[];
   /** The newest ingestion time of the open part. */
   openIngestedAt: number;
+}
+
+/** A stored chunk as planning reads it. */
+export interface StoredChunk {
+  firstTs: number;
+  lastTs: number;
+  ingestedAt: number;
+  data: Uint8Array;
+}
+
+/** What planning a flush needs of a back end: the chunks around late samples, chunk writes. */
+export interface ChunkPort<S> {
+  /**
+   * A driver's chunks that may hold samples in `[fromTs, toTs]` (first timestamp from
+   * `fromTs - CHUNK_MAX_SPAN_MS` to `toTs`, last at or after `fromTs`), by first timestamp.
+   */
+  covering(key: SeriesKey, fromTs: number, toTs: number): Promise<StoredChunk[]>;
+  /** The upsert of `run` as the chunk keyed by its first timestamp. */
+  upsert(key: SeriesKey, run: Run, ingestedAt: number): S;
+  /** The deletion of the chunk keyed by `firstTs`. */
+  deleteAt(key: SeriesKey, firstTs: number): S;
+}
+
+/** The D1 statements of a flush. */
+export function d1Chunks(db: Db): ChunkPort<Statement> {
+  return {
+    covering: (key, fromTs, toTs) =>
+      db
+        .select({
+          firstTs: chunks.firstTs,
+          lastTs: chunks.lastTs,
+          ingestedAt: chunks.ingestedAt,
+          data: chunkData,
+        })
+        .from(chunks)
+        .where(
+          and(
+            eq(chunks.sessionId, key.sessionId),
+            eq(chunks.driverId, key.driverId),
+            gte(chunks.firstTs, fromTs - CHUNK_MAX_SPAN_MS),
+            lte(chunks.firstTs, toTs),
+            gte(chunks.lastTs, fromTs),
+          ),
+        )
+        .orderBy(asc(chunks.firstTs)),
+    upsert: (key, run, ingestedAt) => chunkUpsert(db, key, run, ingestedAt),
+    deleteAt: (key, firstTs) => deleteChunkAt(db, key, firstTs),
+  };
+}
+
+/** Plans one driver's flush in D1 (see `planChunks`). */
+export function planFlush(db: Db, input: FlushInput): Promise<FlushPlan> {
+  return planChunks(d1Chunks(db), input);
 }
 
 /**
@@ -54,14 +107,14 @@ export interface FlushPlan {
  * Samples at or before `finalThrough` arrived late: they are merged into the chunks that cover
  * them.
  */
-export async function planFlush(db: Db, input: FlushInput): Promise<FlushPlan> {
+export async function planChunks<S>(port: ChunkPort<S>, input: FlushInput): Promise<FlushPlan<S>> {
   const { key, samples } = input;
   const ingestedAt = (run: readonly SampleValues[]) => newest(run, input.ingestedAt);
   const boundary = input.finalThrough ?? Number.NEGATIVE_INFINITY;
   const late = samples.filter((s) => s.ts <= boundary);
   const rest = late.length === 0 ? samples : samples.filter((s) => s.ts > boundary);
-  const statements: Statement[] =
-    late.length > 0 ? await planLateMerge(db, key, late, ingestedAt(late)) : [];
+  const statements: S[] =
+    late.length > 0 ? await planLateMerge(port, key, late, ingestedAt(late)) : [];
 
   const runs = lapSegments(rest).flatMap((segment) => encodeRuns(segment));
   // The last run is open while its lap is in progress; a completed lap's is final at once.
@@ -70,16 +123,16 @@ export async function planFlush(db: Db, input: FlushInput): Promise<FlushPlan> {
     lastLap === input.lapInProgress || input.lapInProgress === null ? runs.pop() : undefined;
   let finalThrough = input.finalThrough;
   for (const run of runs) {
-    statements.push(chunkUpsert(db, key, run, ingestedAt(run.samples)));
+    statements.push(port.upsert(key, run, ingestedAt(run.samples)));
     finalThrough = (run.samples[run.samples.length - 1] as SampleValues).ts;
   }
   const openKey = open ? (open.samples[0] as SampleValues).ts : null;
-  if (open) statements.push(chunkUpsert(db, key, open, ingestedAt(open.samples)));
+  if (open) statements.push(port.upsert(key, open, ingestedAt(open.samples)));
   // The open part's row was keyed by its first sample: if a late sample now comes first, or
   // no part is open any more and none of the chunks above took its key, that row goes.
   const written = new Set(runs.map((r) => (r.samples[0] as SampleValues).ts));
   if (input.openKey !== null && input.openKey !== openKey && !written.has(input.openKey)) {
-    statements.push(deleteChunkAt(db, key, input.openKey));
+    statements.push(port.deleteAt(key, input.openKey));
   }
   return {
     statements,
@@ -112,7 +165,7 @@ function lapSegments(samples: readonly SampleValues[]): SampleValues[][] {
   return segments;
 }
 
-function deleteChunkAt(db: Db, key: SeriesKey, firstTs: number): Statement {
+function deleteChunkAt(db: Db, key: SeriesKey, firstTs: number): Query {
   return db
     .delete(chunks)
     .where(
@@ -125,37 +178,22 @@ function deleteChunkAt(db: Db, key: SeriesKey, firstTs: number): Statement {
 }
 
 /** Late samples: merged into the stored chunks whose ranges hold them, or new ones between. */
-async function planLateMerge(
-  db: Db,
+async function planLateMerge<S>(
+  port: ChunkPort<S>,
   key: SeriesKey,
   late: readonly SampleValues[],
   ingestedAt: number,
-): Promise<Statement[]> {
+): Promise<S[]> {
   const first = late[0] as SampleValues;
   const last = late[late.length - 1] as SampleValues;
-  const covering = await db
-    .select({
-      firstTs: chunks.firstTs,
-      lastTs: chunks.lastTs,
-      ingestedAt: chunks.ingestedAt,
-      data: chunkData,
-    })
-    .from(chunks)
-    .where(
-      and(
-        eq(chunks.sessionId, key.sessionId),
-        eq(chunks.driverId, key.driverId),
-        gte(chunks.firstTs, first.ts - CHUNK_MAX_SPAN_MS),
-        lte(chunks.firstTs, last.ts),
-        gte(chunks.lastTs, first.ts),
-      ),
-    )
-    .orderBy(asc(chunks.firstTs));
-  const statements: Statement[] = [];
+  const covering = await port.covering(key, first.ts, last.ts);
+  const statements: S[] = [];
+  const upserts = (samples: readonly SampleValues[], at: number) =>
+    encodeRuns(samples).map((r) => port.upsert(key, r, at));
   let i = 0;
   let gap: SampleValues[] = [];
   const flushGap = () => {
-    if (gap.length > 0) statements.push(...chunkUpserts(db, key, gap, ingestedAt));
+    if (gap.length > 0) statements.push(...upserts(gap, ingestedAt));
     gap = [];
   };
   for (const row of covering) {
@@ -170,8 +208,7 @@ async function planLateMerge(
       if (insertSorted(content, late[i] as SampleValues)) changed = true;
       i++;
     }
-    if (changed)
-      statements.push(...chunkUpserts(db, key, content, Math.max(ingestedAt, row.ingestedAt)));
+    if (changed) statements.push(...upserts(content, Math.max(ingestedAt, row.ingestedAt)));
   }
   gap.push(...late.slice(i));
   flushGap();

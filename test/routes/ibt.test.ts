@@ -5,6 +5,7 @@ import type { IbtImport as ImportAnswer } from "../../src/schemas/responses";
 import type { LapView, SessionSummary } from "../../src/session/types";
 import { amgRecording, w13Recording } from "../cli/replay-fixture";
 import { api, getJson, rawApi, uniqueId } from "../helpers/api";
+import { MANY_REQUESTS_TIMEOUT } from "../helpers/timeouts";
 import { TEST_TOKENS } from "../helpers/tokens";
 import { lapRecording } from "../scripts/ibt/lap-recording";
 
@@ -210,37 +211,41 @@ describe("damaged files", () => {
     }
   });
 
-  it("answers random mutations with a 2xx or a 422, never a 5xx, and stores nothing when refusing", async () => {
-    const original = w13Recording();
-    const file = await openIbt(memorySource(original));
-    const headerEnd = file.header.sampleDataOffset;
-    let seed = 20_261_204;
-    const random = () => {
-      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-      return seed / 2 ** 32;
-    };
-    const outcomes = { stored: 0, refused: 0 };
-    for (let round = 0; round < 40; round++) {
-      const bytes = original.slice();
-      const flips = 1 + Math.floor(random() * 8);
-      for (let i = 0; i < flips; i++) {
-        // Most mutations land in the headers, variable headers and session info, where a byte
-        // changes the structure; a few in the samples.
-        const at = Math.floor(random() * (random() < 0.8 ? headerEnd : bytes.byteLength));
-        bytes[at] = Math.floor(random() * 256);
+  it(
+    "answers random mutations with a 2xx or a 422, never a 5xx, and stores nothing when refusing",
+    async () => {
+      const original = w13Recording();
+      const file = await openIbt(memorySource(original));
+      const headerEnd = file.header.sampleDataOffset;
+      let seed = 20_261_204;
+      const random = () => {
+        seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+        return seed / 2 ** 32;
+      };
+      const outcomes = { stored: 0, refused: 0 };
+      for (let round = 0; round < 40; round++) {
+        const bytes = original.slice();
+        const flips = 1 + Math.floor(random() * 8);
+        for (let i = 0; i < flips; i++) {
+          // Most mutations land in the headers, variable headers and session info, where a byte
+          // changes the structure; a few in the samples.
+          const at = Math.floor(random() * (random() < 0.8 ? headerEnd : bytes.byteLength));
+          bytes[at] = Math.floor(random() * 256);
+        }
+        const sessionId = uniqueId(`ibt-fuzz${round}`);
+        const res = await upload(bytes, `?session_id=${sessionId}`);
+        const body = (await res.json()) as { code?: string; error?: string };
+        expect([200, 201, 422], `round ${round}: ${body.error}`).toContain(res.status);
+        if (res.status === 422) {
+          outcomes.refused++;
+          expect(body.code).toBe("invalid_ibt");
+          expect((await summaryOf(sessionId)).res.status).toBe(404);
+        } else outcomes.stored++;
       }
-      const sessionId = uniqueId(`ibt-fuzz${round}`);
-      const res = await upload(bytes, `?session_id=${sessionId}`);
-      const body = (await res.json()) as { code?: string; error?: string };
-      expect([200, 201, 422], `round ${round}: ${body.error}`).toContain(res.status);
-      if (res.status === 422) {
-        outcomes.refused++;
-        expect(body.code).toBe("invalid_ibt");
-        expect((await summaryOf(sessionId)).res.status).toBe(404);
-      } else outcomes.stored++;
-    }
-    expect(outcomes.refused).toBeGreaterThan(0);
-  });
+      expect(outcomes.refused).toBeGreaterThan(0);
+    },
+    MANY_REQUESTS_TIMEOUT,
+  );
 
   it("refuses random bytes", async () => {
     const bytes = new Uint8Array(50_000);

@@ -5,6 +5,7 @@ import { flushMs } from "../../src/config";
 import { createDb } from "../../src/db/client";
 import { sessionStub } from "../../src/session/client";
 import type { SessionDO } from "../../src/session/session-do";
+import { d1History } from "../../src/storage/d1";
 import { api, batchBody, getJson, post, series, uniqueId } from "../helpers/api";
 import { countingD1, faultyD1 } from "../helpers/faults";
 
@@ -44,7 +45,7 @@ async function inHistory(sessionId: string): Promise<number> {
 async function breakD1(sessionId: string) {
   const { db, faults } = faultyD1(env.DB);
   await runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
-    instance.db = createDb(db);
+    instance.historyStore = d1History(createDb(db));
   });
   return faults;
 }
@@ -103,7 +104,7 @@ describe("the session log: acknowledged before history has it", () => {
       },
     });
     await runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
-      instance.db = createDb(counting);
+      instance.historyStore = d1History(createDb(counting));
     });
     for (let i = 1; i < 20; i++) {
       expect((await send(sessionId, samples.slice(i * 60, i * 60 + 60))).status).toBe(201);

@@ -5,6 +5,7 @@ import { createDb } from "../../src/db/client";
 import type { BatchSampleInput } from "../../src/schemas/telemetry";
 import { sessionStub } from "../../src/session/client";
 import type { SessionDO } from "../../src/session/session-do";
+import { d1History } from "../../src/storage/d1";
 import { batchBody, channels, post, uniqueId } from "../helpers/api";
 import { countingD1 } from "../helpers/faults";
 
@@ -53,7 +54,7 @@ describe("storage cost", () => {
     const { db, counters } = countingD1(env.DB);
     const sizeBefore = (await env.DB.prepare("SELECT 1").run()).meta.size_after ?? 0;
     await runInDurableObject(stub, (instance: SessionDO) => {
-      instance.db = createDb(db);
+      instance.historyStore = d1History(createDb(db));
     });
     const samples = Array.from({ length: HZ * SECONDS }, (_, i) => signal(i, 7));
     for (let s = 0; s < SECONDS; s++) {

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { TestProject } from "vitest/node";
-import "../../cli/replay-fixture";
+// Types only (the ProvidedContext augmentation): loading it would import vitest into globalSetup.
+import type {} from "../../cli/replay-fixture";
 
 /**
  * globalSetup of the worker project: runs in Node, reads the vendored recordings and provides
