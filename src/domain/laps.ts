@@ -100,7 +100,9 @@ export class LapTracker {
     const prev = this.#s.prev;
     // A sample no newer than the last one was already counted: a replay after a restore.
     if (prev !== null && sample.ts <= prev.ts) return [];
-    const before = this.lastLap;
+    // A closed lap no longer awaiting its crossing's other half or its official time changes
+    // only when the next lap completes: most samples need not build it to compare.
+    const before = this.#settled() ? null : this.lastLap;
     this.#expire(sample.ts);
     let completed = false;
     if (prev === null) this.#reset(sample);
@@ -220,12 +222,20 @@ export class LapTracker {
     open.maxSpeed = maxOf(open.maxSpeed, sample.speed);
   }
 
+  /** True when the closed lap (if any) can change only by the next lap completing. */
+  #settled(): boolean {
+    const closed = this.#s.closed;
+    return closed === null || (closed.match === null && closed.windowEndTs === null);
+  }
+
+  /** `before`: the closed lap before the sample, or null when it was settled. */
   #events(completed: boolean, before: Lap | null): LapEvent[] {
+    if (!completed && before === null) return [];
     const after = this.lastLap;
     if (after === null) return [];
     if (completed) return [{ type: "completed", lap: after }];
     // Only a real change is worth a write: e.g. -1 posted for a lap already untimed is not.
-    if (before !== null && !sameLap(before, after)) return [{ type: "updated", lap: after }];
+    if (!sameLap(before as Lap, after)) return [{ type: "updated", lap: after }];
     return [];
   }
 }

@@ -121,6 +121,12 @@ export function fastBatch(data: unknown, now = Date.now()): TelemetryBatch | und
   return { driver_id, track_name, car_name, session_type, samples: parsed };
 }
 
+/** `SessionIdParam.parse` for a valid path parameter, `undefined` for anything else. */
+export function fastSessionId(data: { session_id?: string }): { session_id: string } | undefined {
+  const { session_id } = data;
+  return seriesId(session_id) ? { session_id } : undefined;
+}
+
 /** `TelemetrySample.parse` for valid input, `undefined` for anything else. */
 export function fastSample(data: unknown, now = Date.now()): TelemetrySample | undefined {
   const s = sample(data, FULL_KEYS, now);

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fastBatch, fastSample } from "../../src/schemas/fast";
+import { fastBatch, fastSample, fastSessionId } from "../../src/schemas/fast";
+import { SessionIdParam } from "../../src/schemas/query";
 import {
   CHANNEL_NAMES,
   CHANNEL_SPEC,
@@ -128,6 +129,16 @@ describe("the fast validation path", () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it("gives zod's verdict and value for the session id path parameter", () => {
+    fc.assert(
+      fc.property(id, (session_id) => {
+        const input = { session_id };
+        sameVerdict(fastSessionId(input), SessionIdParam.safeParse(input));
+      }),
+      { numRuns: 1000 },
     );
   });
 
