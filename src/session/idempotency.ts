@@ -1,6 +1,9 @@
 import type { SessionStore } from "./store";
 import type { IngestOutcome, IngestRequest } from "./types";
 
+/** What idempotency reads of a request. */
+type Keyed = Pick<IngestRequest, "idempotency">;
+
 /** How long an `Idempotency-Key` is remembered. */
 const TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -21,7 +24,7 @@ export class Idempotency {
   constructor(readonly store: () => SessionStore | null) {}
 
   /** The answer to a request already seen under its key (or its refusal), or undefined. */
-  check(req: IngestRequest): IngestOutcome | undefined {
+  check(req: Keyed): IngestOutcome | undefined {
     const key = req.idempotency;
     const store = this.store();
     if (!key || !store) return undefined;
@@ -32,7 +35,7 @@ export class Idempotency {
   }
 
   /** Keeps the answer a keyed request got (only successes: a refused request may be retried). */
-  remember(req: IngestRequest, outcome: IngestOutcome, now: number): void {
+  remember(req: Keyed, outcome: IngestOutcome, now: number): void {
     const key = req.idempotency;
     const store = this.store();
     if (!key || !store || !outcome.ok) return;

@@ -1,12 +1,13 @@
-import type { LapEvent } from "../domain/laps";
-import { packSamples } from "../schemas/packed";
+import type { LapEvent, LapInput } from "../domain/laps";
+import { PACKED_OFFSET, PACKED_WIDTH, packSamples, unpackSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 import type { History } from "../storage/history";
 import type { DriverHot } from "./hot-state";
 import type { Idempotency } from "./idempotency";
 import type { LiveHub } from "./live";
 import type { SessionState } from "./state";
-import type { IngestOutcome, IngestRequest } from "./types";
+import type { IngestOutcome } from "./types";
+import type { WireIngestRequest } from "./wire";
 
 /**
  * Ingest (DESIGN §4): one request at a time, a request is checked against the session's
@@ -14,6 +15,12 @@ import type { IngestOutcome, IngestRequest } from "./types";
  * then, only for samples older than both, history), and the new ones are committed to the log
  * with the drivers' records in one transaction of the object's storage. Only then is it
  * acknowledged. History is written behind (flush.ts).
+ *
+ * Samples stay packed (schemas/packed.ts) as they came over RPC: a driver's batch that is all
+ * new, in order, after its newest sample (a live stream's every batch) goes to the log, the
+ * lap tracker, the ring and live subscribers without becoming objects. Only a batch with
+ * samples out of order, repeated or older than the driver's newest is unpacked to be sorted
+ * and told apart.
  */
 
 /** What an ingest needs of the rest of the object. */
@@ -56,7 +63,7 @@ export class Ingestor {
   constructor(readonly deps: IngestDeps) {}
 
   /** Stores a validated request; resolves once it is durable (or says why it is not). */
-  async ingest(req: IngestRequest): Promise<IngestOutcome> {
+  async ingest(req: WireIngestRequest): Promise<IngestOutcome> {
     if (this.#pending >= MAX_PENDING) return OVERLOADED;
     this.#pending++;
     try {
@@ -71,18 +78,22 @@ export class Ingestor {
     }
   }
 
-  async #one(req: IngestRequest): Promise<{ outcome: IngestOutcome; newDrivers: boolean }> {
+  async #one(req: WireIngestRequest): Promise<{ outcome: IngestOutcome; newDrivers: boolean }> {
     const { state, idempotency } = this.deps;
     const replay = idempotency.check(req);
     if (replay) return { outcome: replay, newDrivers: false };
     const refused = checkMeta(req, state);
     if (refused) return { outcome: refused, newDrivers: false };
 
-    const work: { hot: DriverHot; fresh: SampleValues[] }[] = [];
+    const work: { hot: DriverHot; rows: Float64Array }[] = [];
     let duplicates = 0;
     for (const batch of req.drivers) {
       const hot = state.driver(batch.driverId, batch.carName);
-      const split = classify(batch.samples, hot);
+      if (allNew(batch.samples, hot)) {
+        work.push({ hot, rows: batch.samples });
+        continue;
+      }
+      const split = classify(unpackSamples(batch.samples), hot);
       duplicates += split.duplicates;
       if (split.unsure.length > 0) {
         const judged = await this.#judge(hot, split.unsure, state.meta?.sessionId ?? req.sessionId);
@@ -91,11 +102,11 @@ export class Ingestor {
         split.fresh.push(...judged);
         split.fresh.sort((a, b) => a.ts - b.ts);
       }
-      work.push({ hot, fresh: split.fresh });
+      work.push({ hot, rows: packSamples(split.fresh) });
     }
     const now = this.deps.now();
     this.#commit(req, work, now);
-    const accepted = req.drivers.reduce((n, d) => n + d.samples.length, 0);
+    const accepted = req.drivers.reduce((n, d) => n + d.samples.length / PACKED_WIDTH, 0);
     const outcome: IngestOutcome = {
       ok: true,
       status: 201,
@@ -141,7 +152,7 @@ export class Ingestor {
   }
 
   /** Commits the new samples: log rows, records, lap table; schedules history; tells live. */
-  #commit(req: IngestRequest, work: { hot: DriverHot; fresh: SampleValues[] }[], now: number) {
+  #commit(req: WireIngestRequest, work: { hot: DriverHot; rows: Float64Array }[], now: number) {
     const { state, live } = this.deps;
     if (!state.meta) {
       this.deps.create();
@@ -155,19 +166,18 @@ export class Ingestor {
       state.store.saveMeta(state.meta);
     }
     state.meta.updatedAt = now;
-    for (const { hot, fresh } of work) {
+    for (const { hot, rows } of work) {
       state.drivers.set(hot.driverId, hot);
-      if (fresh.length === 0) {
+      if (rows.length === 0) {
         if (hot.count === 0) state.saveDriver(hot);
         continue;
       }
-      const rows = packSamples(fresh);
       state.log.append(hot.driverId, rows, now);
-      const events = trackLaps(hot, fresh);
+      const events = trackLaps(hot, rows);
       hot.absorb(rows, state.windowMs, now);
       hot.updatedAt = now;
       // A completed lap (or a late sample of one) goes to history soon: it is final.
-      const urgent = this.#applyLaps(hot, fresh, events);
+      const urgent = this.#applyLaps(hot, rows, events);
       state.saveDriver(hot);
       this.deps.written(hot, urgent);
       live.publish(hot, rows, events); // never awaits
@@ -178,10 +188,13 @@ export class Ingestor {
    * Lap events into the lap table; a completed lap whose samples changed gets a new version.
    * True when a lap completed or a completed lap changed.
    */
-  #applyLaps(hot: DriverHot, fresh: readonly SampleValues[], events: readonly LapEvent[]) {
+  #applyLaps(hot: DriverHot, rows: Float64Array, events: readonly LapEvent[]) {
     const { store } = this.deps.state;
     const changed = new Set<number>();
-    for (const s of fresh) if (hot.laps.has(s.current_lap)) changed.add(s.current_lap);
+    for (let o = LAP; o < rows.length; o += PACKED_WIDTH) {
+      const lap = rows[o] as number;
+      if (hot.laps.has(lap)) changed.add(lap);
+    }
     for (const lap of changed) {
       const stored = hot.laps.get(lap);
       if (!stored) continue;
@@ -208,7 +221,7 @@ export class Ingestor {
  * Checks a request against the session (one track and type per session, one car per driver).
  * An outcome when it is refused.
  */
-export function checkMeta(req: IngestRequest, state: SessionState): IngestOutcome | undefined {
+export function checkMeta(req: WireIngestRequest, state: SessionState): IngestOutcome | undefined {
   const meta = state.meta;
   if (meta && meta.trackName !== req.trackName) {
     return invalid(
@@ -269,14 +282,47 @@ export function classify(samples: readonly SampleValues[], hot: DriverHot) {
   return { fresh, unsure, duplicates };
 }
 
+/** True when a driver's packed samples are all new: strictly ascending, after its newest. */
+export function allNew(rows: Float64Array, hot: DriverHot): boolean {
+  let previous = hot.lastTs ?? Number.NEGATIVE_INFINITY;
+  for (let o = 0; o < rows.length; o += PACKED_WIDTH) {
+    const ts = rows[o] as number;
+    if (!(ts > previous)) return false;
+    previous = ts;
+  }
+  return true;
+}
+
+const LAP = PACKED_OFFSET.current_lap;
+const TS = PACKED_OFFSET.ts;
+const TRACK_POSITION = PACKED_OFFSET.track_position;
+const LAST_LAP_TIME = PACKED_OFFSET.last_lap_time;
+const SPEED = PACKED_OFFSET.speed;
+
 /**
- * Feeds the samples newer than the driver's last timestamp to its lap tracker (called before
- * they are absorbed; nothing after this point can fail, so the tracker is changed in place).
+ * Feeds the packed samples (sorted) newer than the driver's last timestamp to its lap tracker
+ * (called before they are absorbed; nothing after this point can fail, so the tracker is
+ * changed in place). One input object is reused: the tracker copies what it keeps.
  */
-function trackLaps(hot: DriverHot, samples: readonly SampleValues[]): LapEvent[] {
+function trackLaps(hot: DriverHot, rows: Float64Array): LapEvent[] {
   const events: LapEvent[] = [];
-  for (const s of samples) {
-    if (hot.lastTs === null || s.ts > hot.lastTs) events.push(...hot.tracker.push(s));
+  const input: LapInput = {
+    ts: 0,
+    current_lap: 0,
+    track_position: 0,
+    last_lap_time: null,
+    speed: 0,
+  };
+  for (let o = 0; o < rows.length; o += PACKED_WIDTH) {
+    const ts = rows[o + TS] as number;
+    if (hot.lastTs !== null && ts <= hot.lastTs) continue;
+    const lastLapTime = rows[o + LAST_LAP_TIME] as number;
+    input.ts = ts;
+    input.current_lap = rows[o + LAP] as number;
+    input.track_position = rows[o + TRACK_POSITION] as number;
+    input.last_lap_time = Number.isNaN(lastLapTime) ? null : lastLapTime;
+    input.speed = rows[o + SPEED] as number;
+    for (const e of hot.tracker.push(input)) events.push(e);
   }
   return events;
 }

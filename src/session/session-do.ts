@@ -13,7 +13,7 @@ import { Retention } from "./retention";
 import { SessionState } from "./state";
 import { SessionStore } from "./store";
 import type { DeleteOutcome, IngestOutcome, PurgeOutcome } from "./types";
-import { unpackRequest, type WireIngestRequest } from "./wire";
+import type { WireIngestRequest } from "./wire";
 
 /**
  * One object per racing session (`idFromName(session_id)`), the session's single writer. A
@@ -75,7 +75,7 @@ export class SessionDO extends DurableObject<Env> {
   /** Stores a validated batch; resolves once it is durable in this object (or says why not). */
   async ingest(wire: WireIngestRequest): Promise<IngestOutcome> {
     if (!(await this.#ready())) return UPGRADING;
-    return this.#ingestor.ingest(unpackRequest(wire));
+    return this.#ingestor.ingest(wire);
   }
 
   /** The session summary, or null for a session never written. */

@@ -1,4 +1,4 @@
-import { packSamples, unpackSamples } from "../schemas/packed";
+import { packSamples } from "../schemas/packed";
 import type { IngestRequest } from "./types";
 
 /**
@@ -16,12 +16,5 @@ export function packRequest(req: IngestRequest): WireIngestRequest {
   return {
     ...req,
     drivers: req.drivers.map((d) => ({ ...d, samples: packSamples(d.samples) })),
-  };
-}
-
-export function unpackRequest(wire: WireIngestRequest): IngestRequest {
-  return {
-    ...wire,
-    drivers: wire.drivers.map((d) => ({ ...d, samples: unpackSamples(d.samples) })),
   };
 }

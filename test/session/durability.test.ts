@@ -304,6 +304,33 @@ describe("write-behind to history", () => {
   });
 });
 
+describe("batches in order and out of order", () => {
+  it("stores and laps a batch sent shuffled or with repeats as the same samples sent in order", async () => {
+    // Three laps: track_position wraps and current_lap counts on every 200 samples.
+    const laps = series(T0, 600, 60, (i) => ({
+      current_lap: 1 + Math.floor(i / 200),
+      track_position: (i % 200) / 200,
+    }));
+    const inOrder = uniqueId("s");
+    const shuffled = uniqueId("s");
+    for (let b = 0; b < 600; b += 60) {
+      const batch = laps.slice(b, b + 60);
+      expect((await send(inOrder, batch)).status).toBe(201);
+      // The same batch reversed, with its first sample sent twice.
+      const res = await send(shuffled, [...batch].reverse().concat(batch[0] as (typeof batch)[0]));
+      expect(res.status).toBe(201);
+      expect(await res.json()).toMatchObject({ accepted: 61, duplicates: 1 });
+    }
+    const strip = (rows: Json[]) => rows.map(({ id: _i, session_id: _s, ...rest }) => rest);
+    expect(strip(await stored(shuffled))).toEqual(strip(await stored(inOrder)));
+    const lapsOf = async (id: string) =>
+      (await getJson<Json[]>(`/api/v1/sessions/${id}/laps`)).body;
+    const expected = await lapsOf(inOrder);
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+    expect(await lapsOf(shuffled)).toEqual(expected);
+  });
+});
+
 describe("SessionDO under concurrent writers", () => {
   it("stores every sample of many concurrent writers once, in order, retries included", async () => {
     const sessionId = uniqueId("s");
