@@ -4,9 +4,11 @@ import type { SampleValues } from "../schemas/telemetry";
 /**
  * The session's durable log (DESIGN §1, §4): every accepted batch is one row of its driver's
  * new samples, committed in the object's SQLite storage before the request is acknowledged.
- * Rows hold the samples packed as float64 rows (`wire.ts`): nothing to compress on the
- * acknowledgement's path, nothing to inflate to read them; the log is short-lived, and history
- * gets the compact encoding. The log holds every sample that history does not hold as final: the
+ * Rows hold the samples as plain arrays (`encodeLogRow`): each timestamp as a float64, every
+ * channel as a float32, the precision every stored value already has (96 bytes a sample, half
+ * the float64 rows that cross the RPC boundary: half the pages each acknowledgement writes and
+ * syncs). Nothing to compress on the acknowledgement's path, nothing to inflate to read them;
+ * the log is short-lived, and history gets the compact encoding. The log holds every sample that history does not hold as final: the
  * batches not yet flushed, and the open part of each driver's lap in progress, which a flush
  * writes to history but keeps here until its lap completes. A flush replaces the rows it wrote
  * by one row of that open part.
@@ -15,6 +17,7 @@ import type { SampleValues } from "../schemas/telemetry";
 interface LogRow extends Record<string, SqlStorageValue> {
   seq: number;
   data: ArrayBuffer;
+  sample_count: number;
   created_at: number;
 }
 
@@ -64,7 +67,7 @@ export class SessionLog {
       lapFirst,
       lapLast,
       n,
-      new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength),
+      encodeLogRow(rows),
       createdAt,
       flushed ? 1 : 0,
     );
@@ -74,14 +77,14 @@ export class SessionLog {
   samples(driverId: string): LoggedSamples {
     const rows = this.#sql
       .exec<LogRow>(
-        "SELECT seq, data, created_at FROM log WHERE driver_id = ? ORDER BY seq",
+        "SELECT seq, data, sample_count, created_at FROM log WHERE driver_id = ? ORDER BY seq",
         driverId,
       )
       .toArray();
     const ingestedAt = new Map<number, number>();
     const samples: SampleValues[] = [];
     for (const row of rows) {
-      for (const s of unpack(row.data)) {
+      for (const s of unpack(row)) {
         samples.push(s);
         ingestedAt.set(s.ts, row.created_at);
       }
@@ -98,7 +101,7 @@ export class SessionLog {
   range(driverId: string, from: number, to: number): SampleValues[] {
     const rows = this.#sql
       .exec<LogRow>(
-        "SELECT seq, data, created_at FROM log WHERE driver_id = ? AND first_ts <= ? AND last_ts >= ?",
+        "SELECT seq, data, sample_count, created_at FROM log WHERE driver_id = ? AND first_ts <= ? AND last_ts >= ?",
         driverId,
         to,
         from,
@@ -111,7 +114,7 @@ export class SessionLog {
   lap(driverId: string, lap: number): SampleValues[] {
     const rows = this.#sql
       .exec<LogRow>(
-        "SELECT seq, data, created_at FROM log WHERE driver_id = ? AND lap_first <= ? AND lap_last >= ?",
+        "SELECT seq, data, sample_count, created_at FROM log WHERE driver_id = ? AND lap_first <= ? AND lap_last >= ?",
         driverId,
         lap,
         lap,
@@ -165,7 +168,7 @@ export class SessionLog {
   /** Removes a driver's logged samples with `ts < before`; returns how many were removed. */
   deleteBefore(driverId: string, before: number): number {
     const rows = this.#sql
-      .exec<LogRow & { sample_count: number; flushed: number }>(
+      .exec<LogRow & { flushed: number }>(
         "SELECT seq, data, created_at, sample_count, flushed FROM log WHERE driver_id = ? AND first_ts < ?",
         driverId,
         before,
@@ -173,7 +176,7 @@ export class SessionLog {
       .toArray();
     let removed = 0;
     for (const row of rows) {
-      const kept = unpack(row.data).filter((s) => s.ts >= before);
+      const kept = unpack(row).filter((s) => s.ts >= before);
       removed += row.sample_count - kept.length;
       this.#sql.exec("DELETE FROM log WHERE seq = ?", row.seq);
       if (kept.length > 0) {
@@ -214,19 +217,62 @@ export class SessionLog {
   }
 }
 
-/** Samples per log row (a row of float64 samples takes 184 bytes a sample). */
+/** Samples per log row (at most 184 bytes a sample: the float64 layout). */
 const ROW_SAMPLES = 5000;
 /** Where `current_lap` sits in a packed sample. */
 const LAP = PACKED_OFFSET.current_lap;
 
-function unpack(data: ArrayBuffer): SampleValues[] {
-  return unpackSamples(new Float64Array(data));
+/** Bytes a sample takes in a log row: its timestamp as a float64, its channels as float32s. */
+const COMPACT_BYTES = 8 + 4 * (PACKED_WIDTH - 1);
+
+/**
+ * A log row's bytes: `n` float64 timestamps, then the `n` samples' channels as float32s, in
+ * packed order. Every channel value is stored at float32 precision (domain/ingest.ts), so this
+ * is exact; a row holding any value that is not (none is expected) keeps the float64 rows.
+ */
+export function encodeLogRow(rows: Float64Array): Uint8Array {
+  const n = rows.length / PACKED_WIDTH;
+  const bytes = new ArrayBuffer(n * COMPACT_BYTES);
+  const ts = new Float64Array(bytes, 0, n);
+  const channels = new Float32Array(bytes, n * 8, n * (PACKED_WIDTH - 1));
+  for (let i = 0, o = 0, c = 0; i < n; i++, o += PACKED_WIDTH) {
+    ts[i] = rows[o] as number;
+    for (let k = 1; k < PACKED_WIDTH; k++, c++) {
+      const v = rows[o + k] as number;
+      channels[c] = v;
+      // NaN (null) stays NaN, and is the one value unequal to itself.
+      if (channels[c] !== v && !Number.isNaN(v)) {
+        return new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
+      }
+    }
+  }
+  return new Uint8Array(bytes);
+}
+
+/** A log row's samples as float64 rows: either layout, told apart by its length. */
+export function decodeLogRow(data: ArrayBuffer, n: number): Float64Array {
+  if (data.byteLength === n * PACKED_WIDTH * 8) return new Float64Array(data);
+  if (data.byteLength !== n * COMPACT_BYTES) {
+    throw new TypeError(`A log row of ${n} samples cannot be ${data.byteLength} bytes`);
+  }
+  const ts = new Float64Array(data, 0, n);
+  const channels = new Float32Array(data, n * 8, n * (PACKED_WIDTH - 1));
+  const rows = new Float64Array(n * PACKED_WIDTH);
+  for (let i = 0, o = 0, c = 0; i < n; i++, o += PACKED_WIDTH) {
+    rows[o] = ts[i] as number;
+    for (let k = 1; k < PACKED_WIDTH; k++, c++) rows[o + k] = channels[c] as number;
+  }
+  return rows;
+}
+
+function unpack(row: LogRow): SampleValues[] {
+  return unpackSamples(decodeLogRow(row.data, row.sample_count));
 }
 
 function decodeRows(rows: LogRow[], window: { lower?: number; upper?: number } = {}) {
   const lower = window.lower ?? Number.NEGATIVE_INFINITY;
   const upper = window.upper ?? Number.POSITIVE_INFINITY;
-  const samples = rows.flatMap((r) => unpack(r.data).filter((s) => s.ts >= lower && s.ts <= upper));
+  const samples = rows.flatMap((r) => unpack(r).filter((s) => s.ts >= lower && s.ts <= upper));
   samples.sort((a, b) => a.ts - b.ts);
   return samples;
 }

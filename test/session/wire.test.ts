@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { packSamples, unpackSamples } from "../../src/schemas/packed";
+import { PACKED_WIDTH, packSamples, unpackSamples } from "../../src/schemas/packed";
 import { CHANNEL_KINDS, CHANNEL_NAMES, type SampleValues } from "../../src/schemas/telemetry";
+import { decodeLogRow, encodeLogRow } from "../../src/session/log";
 
 const value = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
@@ -45,5 +46,51 @@ describe("samples packed for the session object", () => {
 
   it("refuses a buffer that is not whole rows", () => {
     expect(() => unpackSamples(new Float64Array(CHANNEL_NAMES.length))).toThrow(TypeError);
+  });
+});
+
+describe("log rows", () => {
+  /** A sample at the precision ingest stores: every channel a float32, the timestamp exact. */
+  const stored = sample.map((s) => {
+    const out: Record<string, number | null> = { ts: s.ts };
+    for (const name of CHANNEL_NAMES) {
+      const v = s[name];
+      out[name] = v === null ? null : Math.fround(v);
+    }
+    return out as SampleValues;
+  });
+
+  const same = (a: Float64Array, b: Float64Array) => {
+    expect(a.length).toBe(b.length);
+    for (let i = 0; i < a.length; i++) expect(Object.is(a[i], b[i])).toBe(true);
+  };
+
+  it("keep stored samples exactly in half the bytes of float64 rows", () => {
+    fc.assert(
+      fc.property(fc.array(stored, { minLength: 1, maxLength: 80 }), (samples) => {
+        const rows = packSamples(samples);
+        const bytes = encodeLogRow(rows);
+        expect(bytes.byteLength).toBe(samples.length * (8 + 4 * (PACKED_WIDTH - 1)));
+        same(decodeLogRow(bytes.slice().buffer, samples.length), rows);
+      }),
+    );
+  });
+
+  it("keep float64 rows when a value is not a float32, and read rows of either layout", () => {
+    fc.assert(
+      fc.property(fc.array(sample, { minLength: 1, maxLength: 20 }), (samples) => {
+        const rows = packSamples(samples);
+        const bytes = encodeLogRow(rows);
+        same(decodeLogRow(bytes.slice().buffer, samples.length), rows);
+        // Rows logged before the compact layout: float64 rows as they are.
+        same(decodeLogRow(rows.slice().buffer, samples.length), rows);
+      }),
+    );
+    const rows = packSamples([{ ...(fc.sample(stored, 1)[0] as SampleValues), speed: 0.1 }]);
+    expect(encodeLogRow(rows).byteLength).toBe(rows.byteLength);
+  });
+
+  it("refuse bytes that are neither layout", () => {
+    expect(() => decodeLogRow(new ArrayBuffer(100), 1)).toThrow(TypeError);
   });
 });
