@@ -54,6 +54,13 @@ export function packSamples(samples: readonly SampleValues[]): Float64Array {
   return packed;
 }
 
+/** The timestamps of packed samples, in order. */
+export function timestamps(packed: Float64Array): number[] {
+  const out = new Array<number>(packed.length / WIDTH);
+  for (let i = 0; i < out.length; i++) out[i] = packed[i * WIDTH] as number;
+  return out;
+}
+
 export function unpackSamples(packed: Float64Array): SampleValues[] {
   if (packed.length % WIDTH !== 0) {
     throw new TypeError(`Packed samples of length ${packed.length} are not rows of ${WIDTH}`);

@@ -1,4 +1,5 @@
 import { log } from "../log";
+import { PACKED_WIDTH } from "../schemas/packed";
 import type { History, Write } from "../storage/history";
 import type { DriverHot } from "./hot-state";
 import type { SessionState } from "./state";
@@ -149,10 +150,10 @@ export class HistoryWriter {
     const registered = hot.registered;
     const plan = await history.planFlush({
       key,
-      samples: logged.samples,
+      rows: logged.rows,
+      ingestedAt: logged.ingestedAt,
       finalThrough: hot.finalThrough,
       openKey: hot.openKey,
-      ingestedAt: (s) => logged.ingestedAt.get(s.ts) ?? now(),
       lapInProgress: hot.tracker.currentLap,
     });
     const statements: Write[] = [
@@ -184,7 +185,7 @@ export class HistoryWriter {
       driver_id: hot.driverId,
       samples: pendingSamples,
       final_through: plan.finalThrough,
-      open_samples: plan.open.length,
+      open_samples: plan.open.length / PACKED_WIDTH,
       laps: laps.length,
       rows_written: rowsWritten,
       plan_ms: Math.round(planned - started),

@@ -1,3 +1,4 @@
+import { timestamps } from "../schemas/packed";
 import type { History, Write } from "../storage/history";
 import type { HistoryWriter } from "./flush";
 import type { DriverHot } from "./hot-state";
@@ -111,7 +112,7 @@ export class Retention {
       const key = { sessionId: meta.sessionId, driverId };
       hot.openKey = state.log.openFirst(driverId);
       const inHistory = await history.historyTotals(key, hot.openKey);
-      const logged = state.log.samples(driverId).samples;
+      const logged = timestamps(state.log.samples(driverId).rows);
       hot.count = inHistory.count + logged.length;
       if (hot.count === 0) {
         statements.push(...history.deleteDriver(key));
@@ -121,14 +122,9 @@ export class Retention {
         state.log.deleteDriver(driverId);
         continue;
       }
-      hot.firstTs = min(inHistory.firstTs, logged[0]?.ts ?? null);
-      hot.lastTs = max(inHistory.lastTs, logged.at(-1)?.ts ?? null);
-      const removed = await this.#lapsWithoutSamples(
-        hot,
-        key,
-        logged.map((s) => s.ts),
-        gone,
-      );
+      hot.firstTs = min(inHistory.firstTs, logged[0] ?? null);
+      hot.lastTs = max(inHistory.lastTs, logged.at(-1) ?? null);
+      const removed = await this.#lapsWithoutSamples(hot, key, logged, gone);
       for (const lap of removed) {
         hot.laps.delete(lap);
         state.store.deleteLap(driverId, lap);

@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { chunks } from "../db/schema";
-import { packSamples } from "../schemas/packed";
+import { PACKED_OFFSET, PACKED_WIDTH, packSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 import type { Statement } from "./batch";
 import { encodeRows } from "./codec";
@@ -46,36 +46,53 @@ export interface SeriesKey {
   driverId: string;
 }
 
-/** An encoded run of samples. */
+/** An encoded run of samples: what a chunk row stores. */
 export interface Run {
-  samples: readonly SampleValues[];
+  /** The samples, packed (schemas/packed.ts) and sorted by timestamp. */
+  rows: Float64Array;
   data: Uint8Array;
+  sampleCount: number;
+  firstTs: number;
+  lastTs: number;
+  /** The lowest and highest `current_lap`. */
+  lapFirst: number;
+  lapLast: number;
 }
 
 /**
- * A run of samples encoded as one frame, halved until each part fits CHUNK_MAX_BYTES. History
- * is written behind, off the acknowledgement's path, so it is compressed as hard as DEFLATE can.
+ * A run of samples (packed, sorted) encoded as one frame, halved until each part fits
+ * CHUNK_MAX_BYTES. History is written behind, off the acknowledgement's path, so it is
+ * compressed as hard as DEFLATE can.
  */
-export function encodeRuns(samples: readonly SampleValues[]): Run[] {
-  if (samples.length === 0) return [];
-  const data = encodeRows(packSamples(samples), "small");
-  if (data.byteLength > CHUNK_MAX_BYTES && samples.length > 1) {
-    const half = Math.ceil(samples.length / 2);
-    return [...encodeRuns(samples.slice(0, half)), ...encodeRuns(samples.slice(half))];
+export function encodeRuns(rows: Float64Array): Run[] {
+  const n = rows.length / PACKED_WIDTH;
+  if (n === 0) return [];
+  const data = encodeRows(rows, "small");
+  if (data.byteLength > CHUNK_MAX_BYTES && n > 1) {
+    const half = Math.ceil(n / 2) * PACKED_WIDTH;
+    return [...encodeRuns(rows.subarray(0, half)), ...encodeRuns(rows.subarray(half))];
   }
-  return [{ samples, data }];
+  let lapFirst = rows[LAP] as number;
+  let lapLast = lapFirst;
+  for (let o = LAP; o < rows.length; o += PACKED_WIDTH) {
+    const lap = rows[o] as number;
+    if (lap < lapFirst) lapFirst = lap;
+    if (lap > lapLast) lapLast = lap;
+  }
+  return [
+    {
+      rows,
+      data,
+      sampleCount: n,
+      firstTs: rows[0] as number,
+      lastTs: rows[(n - 1) * PACKED_WIDTH] as number,
+      lapFirst,
+      lapLast,
+    },
+  ];
 }
 
-/** The lowest and highest `current_lap` of a run. */
-export function lapRange(samples: readonly SampleValues[]): { first: number; last: number } {
-  let first = (samples[0] as SampleValues).current_lap;
-  let last = first;
-  for (const s of samples) {
-    if (s.current_lap < first) first = s.current_lap;
-    if (s.current_lap > last) last = s.current_lap;
-  }
-  return { first, last };
-}
+const LAP = PACKED_OFFSET.current_lap;
 
 /**
  * The upsert that stores `run` as the chunk keyed by its first timestamp. The bytes go over as
@@ -83,20 +100,16 @@ export function lapRange(samples: readonly SampleValues[]): { first: number; las
  * update takes the inserted row's values (`excluded`) rather than binding them a second time.
  */
 export function chunkUpsert(db: Db, key: SeriesKey, run: Run, ingestedAt: number): Statement {
-  const { samples, data } = run;
-  const first = samples[0] as SampleValues;
-  const last = samples[samples.length - 1] as SampleValues;
-  const { first: lapFirst, last: lapLast } = lapRange(samples);
   const row = {
     sessionId: key.sessionId,
     driverId: key.driverId,
-    firstTs: first.ts,
-    lastTs: last.ts,
-    sampleCount: samples.length,
-    lapFirst,
-    lapLast,
+    firstTs: run.firstTs,
+    lastTs: run.lastTs,
+    sampleCount: run.sampleCount,
+    lapFirst: run.lapFirst,
+    lapLast: run.lapLast,
     ingestedAt,
-    data: sql<Uint8Array>`unhex(${toHex(data)})`,
+    data: sql<Uint8Array>`unhex(${toHex(run.data)})`,
   };
   return db
     .insert(chunks)
@@ -121,7 +134,7 @@ export function chunkUpserts(
   samples: readonly SampleValues[],
   ingestedAt: number,
 ): Statement[] {
-  return encodeRuns(samples).map((r) => chunkUpsert(db, key, r, ingestedAt));
+  return encodeRuns(packSamples(samples)).map((r) => chunkUpsert(db, key, r, ingestedAt));
 }
 
 /** Inserts `s` in timestamp order; false when a sample with its timestamp is already there. */

@@ -308,10 +308,7 @@ function numberAt(samples: readonly SampleValues[], i: number, name: keyof Sampl
 
 /** Integers as zigzag varint deltas (or deltas of deltas); anything else exactly, as float64. */
 function writeIntegerColumn(w: Writer, values: Float64Array, limit: number, ofDeltas: boolean) {
-  const compact = values.every(
-    (v) => Number.isInteger(v) && Math.abs(v) <= limit && !Object.is(v, -0),
-  );
-  if (!compact) {
+  if (!integersWithin(values, limit)) {
     w.byte(COLUMN_FLOAT64);
     for (const v of values) w.float64(v);
     return;
@@ -326,6 +323,20 @@ function writeIntegerColumn(w: Writer, values: Float64Array, limit: number, ofDe
     previous = v;
     previousDelta = i === 0 ? 0 : delta;
   }
+}
+
+/**
+ * Whether every value is an integer within ±`limit` and none is -0. A plain loop: the same
+ * test as an `every` callback was a quarter of a flush's CPU inside workerd.
+ */
+function integersWithin(values: Float64Array, limit: number): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!(v >= -limit && v <= limit) || Math.floor(v) !== v || (v === 0 && 1 / v < 0)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** An optional channel's values: a null bitmap, then the others as floats. */

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { cars, chunks, laps, sessionDrivers, sessions, tracks } from "../db/schema";
+import { packSamples } from "../schemas/packed";
 import type { Statement } from "./batch";
 import { chunkData, chunkUpsert, encodeRuns, type Run, type SeriesKey } from "./chunk";
 import { decodeChunk } from "./codec";
@@ -123,7 +124,8 @@ export async function planDeleteBeforeWith<S>(
     const kept = decodeChunk(data, { lower: before });
     if (counted(row)) deleted += row.sampleCount - kept.length;
     statements.push(port.deleteIds([row.id]));
-    for (const run of encodeRuns(kept)) statements.push(port.upsert(key, run, row.ingestedAt));
+    for (const run of encodeRuns(packSamples(kept)))
+      statements.push(port.upsert(key, run, row.ingestedAt));
   }
   return { statements, deleted, more: rows.length === PAGE };
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, gte, lte } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { cars, chunks, laps, sessionDrivers, sessions, tracks } from "../db/schema";
 import type { Lap } from "../domain/laps";
+import { PACKED_OFFSET, PACKED_WIDTH, packSamples, unpackSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 import { prepared, type Query, type Statement } from "./batch";
 import {
@@ -23,14 +24,14 @@ import { decodeChunk } from "./codec";
 /** What a session object hands over to write one driver's unflushed samples. */
 export interface FlushInput {
   key: SeriesKey;
-  /** The driver's samples not yet final in history, sorted by timestamp, unique. */
-  samples: readonly SampleValues[];
+  /** The driver's samples not yet final in history, packed (schemas/packed.ts), sorted, unique. */
+  rows: Float64Array;
   /** Every stored sample at or before this timestamp is in a final chunk (null: none is). */
   finalThrough: number | null;
   /** First timestamp of the chunk row that holds the open part, if one was written. */
   openKey: number | null;
-  /** When each sample was ingested (what retention counts from): a chunk keeps its newest. */
-  ingestedAt: (s: SampleValues) => number;
+  /** When each sample (by index) was ingested, what retention counts from: a chunk keeps its newest. */
+  ingestedAt: Float64Array;
   /** The `current_lap` of the driver's lap in progress: its chunk stays open. */
   lapInProgress: number | null;
 }
@@ -40,8 +41,8 @@ export interface FlushPlan<S = Statement> {
   statements: S[];
   finalThrough: number | null;
   openKey: number | null;
-  /** The open part: written, but not final (it grows); it stays in the log. */
-  open: readonly SampleValues[];
+  /** The open part, packed: written, but not final (it grows); it stays in the log. */
+  open: Float64Array;
   /** The newest ingestion time of the open part. */
   openIngestedAt: number;
 }
@@ -108,29 +109,51 @@ export function planFlush(db: Db, input: FlushInput): Promise<FlushPlan> {
  * them.
  */
 export async function planChunks<S>(port: ChunkPort<S>, input: FlushInput): Promise<FlushPlan<S>> {
-  const { key, samples } = input;
-  const ingestedAt = (run: readonly SampleValues[]) => newest(run, input.ingestedAt);
+  const { key, rows } = input;
+  const n = rows.length / PACKED_WIDTH;
+  // Each run of samples in order, with the newest ingestion time among them.
+  const newest = (from: number, to: number) => {
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = from; i < to; i++) max = Math.max(max, input.ingestedAt[i] as number);
+    return max;
+  };
+  // The samples are sorted: those at or before the final boundary (late ones) come first.
   const boundary = input.finalThrough ?? Number.NEGATIVE_INFINITY;
-  const late = samples.filter((s) => s.ts <= boundary);
-  const rest = late.length === 0 ? samples : samples.filter((s) => s.ts > boundary);
+  let lateCount = 0;
+  while (lateCount < n && (rows[lateCount * PACKED_WIDTH] as number) <= boundary) lateCount++;
   const statements: S[] =
-    late.length > 0 ? await planLateMerge(port, key, late, ingestedAt(late)) : [];
+    lateCount > 0
+      ? await planLateMerge(
+          port,
+          key,
+          unpackSamples(rows.subarray(0, lateCount * PACKED_WIDTH)),
+          newest(0, lateCount),
+        )
+      : [];
 
-  const runs = lapSegments(rest).flatMap((segment) => encodeRuns(segment));
+  const runs: { run: Run; ingestedAt: number }[] = [];
+  let at = lateCount;
+  for (const [from, to] of lapSegments(rows, lateCount)) {
+    for (const run of encodeRuns(rows.subarray(from * PACKED_WIDTH, to * PACKED_WIDTH))) {
+      runs.push({ run, ingestedAt: newest(at, at + run.sampleCount) });
+      at += run.sampleCount;
+    }
+  }
   // The last run is open while its lap is in progress; a completed lap's is final at once.
-  const lastLap = runs.at(-1)?.samples.at(-1)?.current_lap;
+  const last = runs.at(-1)?.run;
+  const lastLap = last ? last.rows[last.rows.length - PACKED_WIDTH + LAP] : undefined;
   const open =
     lastLap === input.lapInProgress || input.lapInProgress === null ? runs.pop() : undefined;
   let finalThrough = input.finalThrough;
-  for (const run of runs) {
-    statements.push(port.upsert(key, run, ingestedAt(run.samples)));
-    finalThrough = (run.samples[run.samples.length - 1] as SampleValues).ts;
+  for (const { run, ingestedAt } of runs) {
+    statements.push(port.upsert(key, run, ingestedAt));
+    finalThrough = run.lastTs;
   }
-  const openKey = open ? (open.samples[0] as SampleValues).ts : null;
-  if (open) statements.push(port.upsert(key, open, ingestedAt(open.samples)));
+  const openKey = open ? open.run.firstTs : null;
+  if (open) statements.push(port.upsert(key, open.run, open.ingestedAt));
   // The open part's row was keyed by its first sample: if a late sample now comes first, or
   // no part is open any more and none of the chunks above took its key, that row goes.
-  const written = new Set(runs.map((r) => (r.samples[0] as SampleValues).ts));
+  const written = new Set(runs.map((r) => r.run.firstTs));
   if (input.openKey !== null && input.openKey !== openKey && !written.has(input.openKey)) {
     statements.push(port.deleteAt(key, input.openKey));
   }
@@ -138,30 +161,33 @@ export async function planChunks<S>(port: ChunkPort<S>, input: FlushInput): Prom
     statements,
     finalThrough,
     openKey,
-    open: open?.samples ?? [],
-    openIngestedAt: open ? ingestedAt(open.samples) : 0,
+    open: open?.run.rows ?? new Float64Array(0),
+    openIngestedAt: open?.ingestedAt ?? 0,
   };
 }
 
-function newest(samples: readonly SampleValues[], at: (s: SampleValues) => number): number {
-  let max = Number.NEGATIVE_INFINITY;
-  for (const s of samples) max = Math.max(max, at(s));
-  return max;
-}
+const LAP = PACKED_OFFSET.current_lap;
 
-/** Samples cut at every change of `current_lap` and wherever a run would pass 15 minutes. */
-function lapSegments(samples: readonly SampleValues[]): SampleValues[][] {
-  const segments: SampleValues[][] = [];
-  let current: SampleValues[] = [];
-  for (const s of samples) {
-    const first = current[0];
-    if (first && (s.current_lap !== first.current_lap || s.ts - first.ts > CHUNK_MAX_SPAN_MS)) {
-      segments.push(current);
-      current = [];
+/**
+ * Packed samples from `start` on, cut at every change of `current_lap` and wherever a run would
+ * pass 15 minutes: each segment as its [first, end) sample indices.
+ */
+function lapSegments(rows: Float64Array, start: number): [number, number][] {
+  const n = rows.length / PACKED_WIDTH;
+  const segments: [number, number][] = [];
+  let first = start;
+  for (let i = start + 1; i < n; i++) {
+    const o = i * PACKED_WIDTH;
+    const f = first * PACKED_WIDTH;
+    if (
+      rows[o + LAP] !== rows[f + LAP] ||
+      (rows[o] as number) - (rows[f] as number) > CHUNK_MAX_SPAN_MS
+    ) {
+      segments.push([first, i]);
+      first = i;
     }
-    current.push(s);
   }
-  if (current.length > 0) segments.push(current);
+  if (first < n) segments.push([first, n]);
   return segments;
 }
 
@@ -189,7 +215,7 @@ async function planLateMerge<S>(
   const covering = await port.covering(key, first.ts, last.ts);
   const statements: S[] = [];
   const upserts = (samples: readonly SampleValues[], at: number) =>
-    encodeRuns(samples).map((r) => port.upsert(key, r, at));
+    encodeRuns(packSamples(samples)).map((r) => port.upsert(key, r, at));
   let i = 0;
   let gap: SampleValues[] = [];
   const flushGap = () => {

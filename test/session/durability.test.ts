@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { flushMs } from "../../src/config";
 import { createDb } from "../../src/db/client";
+import { timestamps } from "../../src/schemas/packed";
 import { sessionStub } from "../../src/session/client";
 import type { SessionDO } from "../../src/session/session-do";
 import { d1History } from "../../src/storage/d1";
@@ -328,6 +329,40 @@ describe("batches in order and out of order", () => {
     const expected = await lapsOf(inOrder);
     expect(expected.length).toBeGreaterThanOrEqual(2);
     expect(await lapsOf(shuffled)).toEqual(expected);
+  });
+});
+
+describe("the log as a flush takes it", () => {
+  it("hands history a driver's samples in timestamp order, each with its own ingestion time", async () => {
+    const sessionId = uniqueId("s");
+    const samples = series(T0, 300, 60);
+    // Two batches whose samples interleave: the second's are older than the first's newest.
+    const evens = samples.filter((_, i) => i % 2 === 0);
+    const odds = samples.filter((_, i) => i % 2 === 1);
+    expect((await send(sessionId, evens)).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await send(sessionId, odds)).status).toBe(201);
+    await runInDurableObject(sessionStub(env, sessionId), async (instance: SessionDO) => {
+      const logged = instance.state.log.samples("d1");
+      expect(timestamps(logged.rows)).toEqual(
+        samples.map((s) => Date.parse(s.timestamp as string)),
+      );
+      // Each sample keeps its own batch's time.
+      const [even, odd] = [logged.ingestedAt[0] as number, logged.ingestedAt[1] as number];
+      expect(odd).toBeGreaterThan(even);
+      expect([...logged.ingestedAt]).toEqual(samples.map((_, i) => (i % 2 === 0 ? even : odd)));
+      await instance.history.flush();
+    });
+    const inHistory = await env.DB.prepare(
+      "SELECT SUM(sample_count) AS n, MIN(first_ts) AS first, MAX(last_ts) AS last FROM chunks WHERE session_id = ?",
+    )
+      .bind(sessionId)
+      .first<{ n: number; first: number; last: number }>();
+    expect(inHistory).toEqual({
+      n: 300,
+      first: Date.parse(samples[0]?.timestamp ?? ""),
+      last: Date.parse(samples[299]?.timestamp ?? ""),
+    });
   });
 });
 

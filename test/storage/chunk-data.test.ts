@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { chunks } from "../../src/db/schema";
 import { toSampleValues } from "../../src/domain/ingest";
+import { packSamples } from "../../src/schemas/packed";
 import { runBatch } from "../../src/storage/batch";
 import { chunkData, chunkUpsert, encodeRuns, fromHex, toHex } from "../../src/storage/chunk";
 import { decodeChunk } from "../../src/storage/codec";
@@ -34,8 +35,8 @@ describe("chunk data carried as hex", () => {
     })).map((s) =>
       toSampleValues({ ...s, timestamp: undefined }, Date.parse(s.timestamp as string)),
     );
-    const [short] = encodeRuns(values.slice(0, 100));
-    const [full] = encodeRuns(values);
+    const [short] = encodeRuns(packSamples(values.slice(0, 100)));
+    const [full] = encodeRuns(packSamples(values));
     if (!short || !full) throw new Error("no runs");
     await runBatch(db, [chunkUpsert(db, key, short, 1)]);
     await runBatch(db, [chunkUpsert(db, key, full, 2)]);

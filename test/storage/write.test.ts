@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { toSampleValues } from "../../src/domain/ingest";
+import { packSamples, unpackSamples } from "../../src/schemas/packed";
 import type { SampleValues } from "../../src/schemas/telemetry";
 import { runBatch } from "../../src/storage/batch";
 import { decodeChunk } from "../../src/storage/codec";
@@ -35,18 +36,24 @@ async function rows(sessionId: string) {
   return result.results;
 }
 
+/** A flush of `samples` (sorted), each ingested at `ingestedAt` (a time, or one per sample). */
 function input(
   key: { sessionId: string; driverId: string },
-  over: Partial<FlushInput>,
+  over: Partial<Omit<FlushInput, "rows" | "ingestedAt">> & {
+    samples: SampleValues[];
+    ingestedAt?: number | ((i: number) => number);
+  },
 ): FlushInput {
+  const { samples: all, ingestedAt = 1000, ...rest } = over;
+  const at = typeof ingestedAt === "number" ? () => ingestedAt : ingestedAt;
   return {
     key,
-    samples: [],
     finalThrough: null,
     openKey: null,
-    ingestedAt: () => 1000,
     lapInProgress: null,
-    ...over,
+    ...rest,
+    rows: packSamples(all),
+    ingestedAt: Float64Array.from(all, (_, i) => at(i)),
   };
 }
 
@@ -64,14 +71,14 @@ describe("planFlush", () => {
     ]);
     expect(plan.finalThrough).toBe(all[239]?.ts);
     expect(plan.openKey).toBe(all[240]?.ts);
-    expect(plan.open).toEqual(all.slice(240));
+    expect(unpackSamples(plan.open)).toEqual(all.slice(240));
   });
 
   it("finalises the last lap once it is no longer in progress", async () => {
     const key = { sessionId: uniqueId("f"), driverId: "d1" };
     const all = samples(120, () => 1);
     const plan = await planFlush(db, input(key, { samples: all, lapInProgress: 2 }));
-    expect(plan.open).toEqual([]);
+    expect(plan.open).toHaveLength(0);
     expect(plan.openKey).toBeNull();
     expect(plan.finalThrough).toBe(all.at(-1)?.ts);
   });
@@ -110,7 +117,7 @@ describe("planFlush", () => {
     const late = all.splice(60, 2);
     const first = await planFlush(
       db,
-      input(key, { samples: all, lapInProgress: 3, ingestedAt: () => 1000 }),
+      input(key, { samples: all, lapInProgress: 3, ingestedAt: 1000 }),
     );
     await runBatch(db, first.statements);
     const merge = await planFlush(
@@ -120,7 +127,7 @@ describe("planFlush", () => {
         finalThrough: first.finalThrough,
         openKey: first.openKey,
         lapInProgress: 3,
-        ingestedAt: () => 2000,
+        ingestedAt: 2000,
       }),
     );
     await runBatch(db, merge.statements);
@@ -133,6 +140,21 @@ describe("planFlush", () => {
     expect(stored.map((r) => r.ingested_at)).toEqual([2000, 1000]);
     const lap1 = decodeChunk(new Uint8Array(stored[0]?.data ?? []));
     expect(lap1.map((s) => s.ts)).toEqual(samples(120, () => 1).map((s) => s.ts));
+  });
+
+  it("gives each chunk the newest ingestion time of its own samples", async () => {
+    const key = { sessionId: uniqueId("f"), driverId: "d1" };
+    const all = samples(300, (i) => 1 + Math.floor(i / 120));
+    // Lap 1 arrived at 1000 but for one sample at 1500; lap 2 at 2000, lap 3 (open) at 3000.
+    const at = (i: number) => (i === 50 ? 1500 : i < 120 ? 1000 : i < 240 ? 2000 : 3000);
+    const plan = await planFlush(
+      db,
+      input(key, { samples: all, lapInProgress: 3, ingestedAt: at }),
+    );
+    await runBatch(db, plan.statements);
+    const stored = await rows(key.sessionId);
+    expect(stored.map((r) => r.ingested_at)).toEqual([1500, 2000, 3000]);
+    expect(plan.openIngestedAt).toBe(3000);
   });
 
   it("splits a lap that D1's statement limit cannot hold in one chunk, keeping the order", async () => {

@@ -2,7 +2,7 @@ import { and, asc, eq, gte, inArray, lt, lte, type SQLWrapper, sql } from "drizz
 import type { PgDb } from "../../db/pg-client";
 import { cars, chunks, laps, sessionDrivers, sessions, tracks } from "../../db/pg-schema";
 import type { Lap } from "../../domain/laps";
-import { CHUNK_MAX_SPAN_MS, lapRange, type Run, type SeriesKey } from "../chunk";
+import { CHUNK_MAX_SPAN_MS, type Run, type SeriesKey } from "../chunk";
 import type { MaintenancePort } from "../maintenance";
 import type { ChunkPort, SessionMeta, SessionTotals } from "../write";
 
@@ -13,23 +13,18 @@ import type { ChunkPort, SessionMeta, SessionTotals } from "../write";
 
 /** A chunk's upsert under its (session, driver, first timestamp) key. */
 function chunkUpsert(db: PgDb, key: SeriesKey, run: Run, ingestedAt: number): SQLWrapper {
-  const { samples, data } = run;
-  const first = samples[0];
-  const last = samples[samples.length - 1];
-  if (!first || !last) throw new Error("chunkUpsert: an empty run");
-  const range = lapRange(samples);
   return db
     .insert(chunks)
     .values({
       sessionId: key.sessionId,
       driverId: key.driverId,
-      firstTs: first.ts,
-      lastTs: last.ts,
-      sampleCount: samples.length,
-      lapFirst: range.first,
-      lapLast: range.last,
+      firstTs: run.firstTs,
+      lastTs: run.lastTs,
+      sampleCount: run.sampleCount,
+      lapFirst: run.lapFirst,
+      lapLast: run.lapLast,
       ingestedAt,
-      data,
+      data: run.data,
     })
     .onConflictDoUpdate({
       target: [chunks.sessionId, chunks.driverId, chunks.firstTs],
