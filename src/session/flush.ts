@@ -83,11 +83,20 @@ export class HistoryWriter {
   async alarm(): Promise<void> {
     // The alarm stands for the time it was set for (a test may run it early); due a little
     // later counts as due then: one alarm, not two close together.
-    const at = Math.max(this.deps.now(), this.#alarmAt ?? 0) + 250;
+    const asOf = Math.max(this.deps.now(), this.#alarmAt ?? 0);
+    const at = asOf + 250;
     this.#alarmAt = null;
     const isDue = (hot: DriverHot) => (hot.flushDue ?? Number.POSITIVE_INFINITY) <= at;
+    // The lap in progress only when its FLUSH_SECONDS are up: a flush for a completed lap
+    // writes that lap, and the next lap's first samples wait for their own time.
+    const scope = (hot: DriverHot): Scope =>
+      !isDue(hot)
+        ? "none"
+        : hot.unflushedSince !== null && hot.unflushedSince + this.deps.flushMs <= at
+          ? "all"
+          : "laps";
     try {
-      await this.#run(isDue);
+      await this.#run(scope);
       this.#retries = 0;
     } catch (err) {
       const delay = backoff(++this.#retries);
@@ -97,7 +106,7 @@ export class HistoryWriter {
         error: (err as Error).message,
       });
       // Whatever was due and is not written yet is due again at the retry.
-      const retryAt = this.deps.now() + delay;
+      const retryAt = asOf + delay;
       for (const hot of this.deps.state.drivers.values()) {
         if (isDue(hot)) hot.flushDue = retryAt;
       }
@@ -109,23 +118,24 @@ export class HistoryWriter {
 
   /** Writes every driver's pending samples and laps (one flush at a time); throws on failure. */
   flush(): Promise<FlushReport> {
-    return this.#run(() => true);
+    return this.#run(() => "all");
   }
 
-  #run(due: (hot: DriverHot) => boolean): Promise<FlushReport> {
-    if (this.#running) return this.#running.then(() => this.#run(due));
-    const run = this.#flushAll(due);
+  #run(scope: (hot: DriverHot) => Scope): Promise<FlushReport> {
+    if (this.#running) return this.#running.then(() => this.#run(scope));
+    const run = this.#flushAll(scope);
     this.#running = run;
     return run.finally(() => {
       this.#running = null;
     });
   }
 
-  async #flushAll(due: (hot: DriverHot) => boolean): Promise<FlushReport> {
+  async #flushAll(scope: (hot: DriverHot) => Scope): Promise<FlushReport> {
     const report: FlushReport = { drivers: 0, samples: 0, rowsWritten: 0 };
     for (const hot of [...this.deps.state.drivers.values()]) {
-      if (!pending(hot) || !due(hot)) continue;
-      const done = await this.#flushDriver(hot);
+      const what = scope(hot);
+      if (!pending(hot) || what === "none") continue;
+      const done = await this.#flushDriver(hot, what === "all");
       report.drivers++;
       report.samples += done.samples;
       report.rowsWritten += done.rowsWritten;
@@ -133,8 +143,11 @@ export class HistoryWriter {
     return report;
   }
 
-  /** One driver: its log, laps and directory rows in one D1 batch; then the log is trimmed. */
-  async #flushDriver(hot: DriverHot) {
+  /**
+   * One driver: its log (the lap in progress only with `writeOpen`), laps and directory rows in
+   * one D1 batch; then the log is trimmed.
+   */
+  async #flushDriver(hot: DriverHot, writeOpen: boolean) {
     const { state, now } = this.deps;
     const history = this.deps.history();
     const meta = state.meta;
@@ -143,7 +156,6 @@ export class HistoryWriter {
     const started = performance.now();
     // What is read here is what the batch writes: taken together, before any await.
     const logged = state.log.samples(hot.driverId);
-    const pendingSamples = hot.unflushed;
     const laps = [...hot.laps.values()]
       .filter((l) => l.rev > l.flushedRev)
       .map((l) => ({ stored: l, rev: l.rev }));
@@ -155,6 +167,7 @@ export class HistoryWriter {
       finalThrough: hot.finalThrough,
       openKey: hot.openKey,
       lapInProgress: hot.tracker.currentLap,
+      writeOpen,
     });
     const statements: Write[] = [
       ...(registered ? [] : history.registration(meta, hot, meta.createdAt)),
@@ -167,14 +180,15 @@ export class HistoryWriter {
     this.rowsWritten += rowsWritten;
 
     // History has it: trim the log, and note where the driver's history stands.
-    state.log.replace(hot.driverId, logged.throughSeq, plan.open, plan.openIngestedAt);
+    if (plan.leftOpen) state.log.trim(hot.driverId, logged.throughSeq, plan.finalThrough);
+    else state.log.replace(hot.driverId, logged.throughSeq, plan.open, plan.openIngestedAt);
     hot.finalThrough = plan.finalThrough;
     hot.openKey = plan.openKey;
     hot.registered = true;
-    hot.unflushed = Math.max(0, hot.unflushed - pendingSamples);
+    const left = state.log.unflushed().get(hot.driverId);
+    hot.unflushed = left?.samples ?? 0;
+    hot.unflushedSince = left?.oldest ?? null;
     hot.flushDue = null;
-    hot.unflushedSince =
-      hot.unflushed > 0 ? (state.log.unflushed().get(hot.driverId)?.oldest ?? now()) : null;
     for (const { stored, rev } of laps) {
       stored.flushedRev = rev;
       state.store.saveLap(stored);
@@ -183,7 +197,7 @@ export class HistoryWriter {
     log.info("history written", {
       session_id: meta.sessionId,
       driver_id: hot.driverId,
-      samples: pendingSamples,
+      samples: plan.samples,
       final_through: plan.finalThrough,
       open_samples: plan.open.length / PACKED_WIDTH,
       laps: laps.length,
@@ -191,7 +205,7 @@ export class HistoryWriter {
       plan_ms: Math.round(planned - started),
       write_ms: Math.round(performance.now() - planned),
     });
-    return { samples: pendingSamples, rowsWritten };
+    return { samples: plan.samples, rowsWritten };
   }
 
   /**
@@ -238,6 +252,9 @@ export class HistoryWriter {
     clearTimeout(timer);
   }
 }
+
+/** What a flush writes of a driver: nothing, its completed laps, or all (the lap in progress too). */
+type Scope = "none" | "laps" | "all";
 
 /** Whether a driver has anything history does not have yet. */
 function pending(hot: DriverHot): boolean {

@@ -1,4 +1,4 @@
-import { PACKED_OFFSET, PACKED_WIDTH, packSamples, unpackSamples } from "../schemas/packed";
+import { PACKED_OFFSET, PACKED_WIDTH, unpackSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 
 /**
@@ -168,22 +168,50 @@ export class SessionLog {
     if (open.length > 0) this.append(driverId, open, createdAt, true);
   }
 
+  /**
+   * After a flush that left the lap in progress out: the driver's rows up to `throughSeq` lose
+   * the samples at or before `through` (history holds them as final); the others stay, with
+   * their ingestion time. Rows logged since the flush began are not touched.
+   */
+  trim(driverId: string, throughSeq: number, through: number | null): void {
+    if (through === null) return;
+    this.#cut(
+      "SELECT seq, data, created_at, sample_count, flushed FROM log WHERE driver_id = ? AND seq <= ? AND first_ts <= ?",
+      [driverId, throughSeq, through],
+      (ts) => ts > through,
+    );
+  }
+
   /** Removes a driver's logged samples with `ts < before`; returns how many were removed. */
   deleteBefore(driverId: string, before: number): number {
-    const rows = this.#sql
-      .exec<LogRow & { flushed: number }>(
-        "SELECT seq, data, created_at, sample_count, flushed FROM log WHERE driver_id = ? AND first_ts < ?",
-        driverId,
-        before,
-      )
-      .toArray();
+    return this.#cut(
+      "SELECT seq, data, created_at, sample_count, flushed FROM log WHERE driver_id = ? AND first_ts < ?",
+      [driverId, before],
+      (ts) => ts >= before,
+    );
+  }
+
+  /**
+   * Keeps, of the rows `query` selects, only the samples from the first that `keep` accepts on
+   * (a row's samples are sorted); returns how many samples were removed.
+   */
+  #cut(query: string, bindings: SqlStorageValue[], keep: (ts: number) => boolean): number {
+    const rows = this.#sql.exec<LogRow & { flushed: number }>(query, ...bindings).toArray();
     let removed = 0;
     for (const row of rows) {
-      const kept = unpack(row).filter((s) => s.ts >= before);
-      removed += row.sample_count - kept.length;
+      const driverId = bindings[0] as string;
+      const packed = decodeLogRow(row.data, row.sample_count);
+      let from = 0;
+      while (from < row.sample_count && !keep(packed[from * PACKED_WIDTH] as number)) from++;
+      removed += from;
       this.#sql.exec("DELETE FROM log WHERE seq = ?", row.seq);
-      if (kept.length > 0) {
-        this.append(driverId, packSamples(kept), row.created_at, row.flushed === 1);
+      if (from < row.sample_count) {
+        this.append(
+          driverId,
+          packed.subarray(from * PACKED_WIDTH),
+          row.created_at,
+          row.flushed === 1,
+        );
       }
     }
     return removed;

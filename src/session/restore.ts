@@ -60,6 +60,7 @@ export async function migrateFromV1(
       for (const q of mine) {
         const samples: SampleValues[] = decodeChunk(new Uint8Array(q.data));
         if (samples.length === 0) continue;
+        samples.sort((a, b) => a.ts - b.ts);
         state.log.append(d.driverId, packSamples(samples), q.created_at);
         count += samples.length;
         const [first, last] = [samples[0] as SampleValues, samples.at(-1) as SampleValues];

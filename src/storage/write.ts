@@ -34,6 +34,11 @@ export interface FlushInput {
   ingestedAt: Float64Array;
   /** The `current_lap` of the driver's lap in progress: its chunk stays open. */
   lapInProgress: number | null;
+  /**
+   * Whether the lap in progress is written (its FLUSH_SECONDS are up). If not, only completed
+   * laps are: a lap's samples are encoded once, when it completes, unless it lasts longer.
+   */
+  writeOpen: boolean;
 }
 
 /** The statements that write them, and where the driver's history stands afterwards. */
@@ -45,6 +50,13 @@ export interface FlushPlan<S = Statement> {
   open: Float64Array;
   /** The newest ingestion time of the open part. */
   openIngestedAt: number;
+  /**
+   * The lap in progress was left out (`writeOpen` false): the samples after `finalThrough`
+   * were not written, and stay in the log as they are.
+   */
+  leftOpen: boolean;
+  /** Samples written. */
+  samples: number;
 }
 
 /** A stored chunk as planning reads it. */
@@ -104,9 +116,9 @@ export function planFlush(db: Db, input: FlushInput): Promise<FlushPlan> {
  * Plans one driver's flush. Samples after `finalThrough` are cut into chunks at every change of
  * `current_lap` (one chunk per lap, split further only by D1's size limit or the 15-minute
  * span); every chunk but the last is final, and the last, the lap in progress, is written too
- * but stays open: the next flush rewrites it under the same key until its lap completes.
- * Samples at or before `finalThrough` arrived late: they are merged into the chunks that cover
- * them.
+ * (when `writeOpen`) but stays open: the next flush rewrites it under the same key until its
+ * lap completes. Samples at or before `finalThrough` arrived late: they are merged into the
+ * chunks that cover them.
  */
 export async function planChunks<S>(port: ChunkPort<S>, input: FlushInput): Promise<FlushPlan<S>> {
   const { key, rows } = input;
@@ -131,26 +143,33 @@ export async function planChunks<S>(port: ChunkPort<S>, input: FlushInput): Prom
         )
       : [];
 
+  // The last segment is open while its lap is in progress; a completed lap's is final at once.
+  const segments = lapSegments(rows, lateCount);
+  const last = segments.at(-1);
+  const lastLap = last ? rows[last[0] * PACKED_WIDTH + LAP] : undefined;
+  const lastOpen =
+    last !== undefined && (input.lapInProgress === null || lastLap === input.lapInProgress);
+  const left = lastOpen && !input.writeOpen ? segments.pop() : undefined;
   const runs: { run: Run; ingestedAt: number }[] = [];
   let at = lateCount;
-  for (const [from, to] of lapSegments(rows, lateCount)) {
+  for (const [from, to] of segments) {
     for (const run of encodeRuns(rows.subarray(from * PACKED_WIDTH, to * PACKED_WIDTH))) {
       runs.push({ run, ingestedAt: newest(at, at + run.sampleCount) });
       at += run.sampleCount;
     }
   }
-  // The last run is open while its lap is in progress; a completed lap's is final at once.
-  const last = runs.at(-1)?.run;
-  const lastLap = last ? last.rows[last.rows.length - PACKED_WIDTH + LAP] : undefined;
-  const open =
-    lastLap === input.lapInProgress || input.lapInProgress === null ? runs.pop() : undefined;
+  const open = lastOpen && input.writeOpen ? runs.pop() : undefined;
   let finalThrough = input.finalThrough;
   for (const { run, ingestedAt } of runs) {
     statements.push(port.upsert(key, run, ingestedAt));
     finalThrough = run.lastTs;
   }
-  const openKey = open ? open.run.firstTs : null;
   if (open) statements.push(port.upsert(key, open.run, open.ingestedAt));
+  // A lap in progress left out keeps the open row history has of it (keyed at or after its
+  // first sample; one keyed before belongs to a lap completed since).
+  const leftFrom = left ? (rows[left[0] * PACKED_WIDTH] as number) : undefined;
+  const kept = leftFrom !== undefined && input.openKey !== null && input.openKey >= leftFrom;
+  const openKey = open ? open.run.firstTs : kept ? input.openKey : null;
   // The open part's row was keyed by its first sample: if a late sample now comes first, or
   // no part is open any more and none of the chunks above took its key, that row goes.
   const written = new Set(runs.map((r) => r.run.firstTs));
@@ -163,6 +182,8 @@ export async function planChunks<S>(port: ChunkPort<S>, input: FlushInput): Prom
     openKey,
     open: open?.run.rows ?? new Float64Array(0),
     openIngestedAt: open?.ingestedAt ?? 0,
+    leftOpen: left !== undefined,
+    samples: left ? left[0] : n,
   };
 }
 

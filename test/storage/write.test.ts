@@ -51,6 +51,7 @@ function input(
     finalThrough: null,
     openKey: null,
     lapInProgress: null,
+    writeOpen: true,
     ...rest,
     rows: packSamples(all),
     ingestedAt: Float64Array.from(all, (_, i) => at(i)),
@@ -140,6 +141,63 @@ describe("planFlush", () => {
     expect(stored.map((r) => r.ingested_at)).toEqual([2000, 1000]);
     const lap1 = decodeChunk(new Uint8Array(stored[0]?.data ?? []));
     expect(lap1.map((s) => s.ts)).toEqual(samples(120, () => 1).map((s) => s.ts));
+  });
+
+  it("leaves the lap in progress out unless writeOpen, keeping or dropping its open row", async () => {
+    const key = { sessionId: uniqueId("f"), driverId: "d1" };
+    const all = samples(300, (i) => (i < 180 ? 1 : 2));
+    const sizes = async () => (await rows(key.sessionId)).map((r) => r.sample_count);
+    // Lap 1 in progress, its time up: written as its open row.
+    const first = await planFlush(
+      db,
+      input(key, { samples: all.slice(0, 120), lapInProgress: 1, writeOpen: true }),
+    );
+    await runBatch(db, first.statements);
+    expect(first.openKey).toBe(all[0]?.ts);
+    // Lap 1 completed, lap 2 begun and not due: lap 1 is written final (under its open row's
+    // key), lap 2 is not written and no open row is left.
+    const second = await planFlush(
+      db,
+      input(key, {
+        samples: all.slice(0, 240),
+        openKey: first.openKey,
+        lapInProgress: 2,
+        writeOpen: false,
+      }),
+    );
+    await runBatch(db, second.statements);
+    expect(second).toMatchObject({ leftOpen: true, samples: 180, openKey: null });
+    expect(second.finalThrough).toBe(all[179]?.ts);
+    expect(second.open).toHaveLength(0);
+    expect(await sizes()).toEqual([180]);
+    // Lap 2's time up: its open row is written.
+    const third = await planFlush(
+      db,
+      input(key, {
+        samples: all.slice(180, 240),
+        finalThrough: second.finalThrough,
+        openKey: second.openKey,
+        lapInProgress: 2,
+        writeOpen: true,
+      }),
+    );
+    await runBatch(db, third.statements);
+    expect(third).toMatchObject({ leftOpen: false, samples: 60, openKey: all[180]?.ts });
+    expect(await sizes()).toEqual([180, 60]);
+    // More of lap 2, not due: nothing is written and its open row stays, under its key.
+    const fourth = await planFlush(
+      db,
+      input(key, {
+        samples: all.slice(180),
+        finalThrough: third.finalThrough,
+        openKey: third.openKey,
+        lapInProgress: 2,
+        writeOpen: false,
+      }),
+    );
+    expect(fourth).toMatchObject({ leftOpen: true, samples: 0, openKey: all[180]?.ts });
+    await runBatch(db, fourth.statements);
+    expect(await sizes()).toEqual([180, 60]);
   });
 
   it("gives each chunk the newest ingestion time of its own samples", async () => {
