@@ -367,14 +367,7 @@ export async function killRound(
   server = await start(persistDir);
   try {
     // Wake the session (it writes its log within FLUSH_SECONDS) and wait for history.
-    for (let i = 0; i < 120; i++) {
-      const res = await fetch(`${server.url}/api/v1/sessions/${session}`, {
-        headers: { Authorization: `Bearer ${server.token}` },
-      });
-      const body = (await res.json()) as { queued_samples?: number };
-      if (res.ok && body.queued_samples === 0) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await historyWritten(server, session);
     const stored = storedTimestamps(persistDir, session);
     const result: KillResult = {
       acknowledged: 0,
@@ -441,9 +434,31 @@ export async function fillHistory(
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
+  // Reads are measured on history as it stands once written: each session's lap in progress
+  // reaches it within FLUSH_SECONDS.
+  for (let s = Math.floor(from / PER_SESSION); s <= Math.floor((total - 1) / PER_SESSION); s++) {
+    await historyWritten(server, `history-${s}`);
+  }
   // Session objects compact their completed laps in the background; reads measured while they
   // do would measure that work (it grows with the fill, not with the history).
   await settle(server.persistDir);
+}
+
+/**
+ * Waits (at most `maxMs`) until a session's object holds nothing history does not have: its
+ * summary counts no queued samples. Each sample is written within FLUSH_SECONDS.
+ */
+async function historyWritten(server: BenchServer, session: string, maxMs = 90_000) {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${server.url}/api/v1/sessions/${session}`, {
+      headers: { Authorization: `Bearer ${server.token}` },
+    });
+    const body = (await res.json()) as { queued_samples?: number };
+    if (res.ok && body.queued_samples === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`session ${session} still has samples to write after ${maxMs / 1000} s`);
 }
 
 /**
@@ -627,14 +642,7 @@ export async function storageCost(server: BenchServer, tape: SampleTape, samples
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   // The lap in progress is written within FLUSH_SECONDS; then the state goes quiet.
-  for (let i = 0; i < 60; i++) {
-    const res = await fetch(`${server.url}/api/v1/sessions/${session}`, {
-      headers: { Authorization: `Bearer ${server.token}` },
-    });
-    const body = (await res.json()) as { queued_samples?: number };
-    if (body.queued_samples === 0) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await historyWritten(server, session);
   await settle(server.persistDir);
   const after = d1Bytes(server.persistDir);
   return {

@@ -54,6 +54,19 @@ export function packSamples(samples: readonly SampleValues[]): Float64Array {
   return packed;
 }
 
+/** The lowest and highest `current_lap` of packed samples (at least one). */
+export function lapRange(packed: Float64Array): { first: number; last: number } {
+  const at = PACKED_OFFSET.current_lap;
+  let first = packed[at] as number;
+  let last = first;
+  for (let o = at; o < packed.length; o += WIDTH) {
+    const lap = packed[o] as number;
+    if (lap < first) first = lap;
+    if (lap > last) last = lap;
+  }
+  return { first, last };
+}
+
 /** The timestamps of packed samples, in order. */
 export function timestamps(packed: Float64Array): number[] {
   const out = new Array<number>(packed.length / WIDTH);

@@ -1,4 +1,4 @@
-import { PACKED_OFFSET, PACKED_WIDTH, unpackSamples } from "../schemas/packed";
+import { lapRange, PACKED_WIDTH, unpackSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 
 /**
@@ -52,20 +52,14 @@ export class SessionLog {
 
   #row(driverId: string, rows: Float64Array, createdAt: number, flushed: boolean) {
     const n = rows.length / PACKED_WIDTH;
-    let lapFirst = rows[LAP] as number;
-    let lapLast = lapFirst;
-    for (let o = LAP; o < rows.length; o += PACKED_WIDTH) {
-      const lap = rows[o] as number;
-      if (lap < lapFirst) lapFirst = lap;
-      if (lap > lapLast) lapLast = lap;
-    }
+    const laps = lapRange(rows);
     this.#sql.exec(
       "INSERT INTO log (driver_id, first_ts, last_ts, lap_first, lap_last, sample_count, data, created_at, flushed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       driverId,
       rows[0] as number,
       rows[(n - 1) * PACKED_WIDTH] as number,
-      lapFirst,
-      lapLast,
+      laps.first,
+      laps.last,
       n,
       encodeLogRow(rows),
       createdAt,
@@ -250,8 +244,6 @@ export class SessionLog {
 
 /** Samples per log row (at most 184 bytes a sample: the float64 layout). */
 const ROW_SAMPLES = 5000;
-/** Where `current_lap` sits in a packed sample. */
-const LAP = PACKED_OFFSET.current_lap;
 
 /** Bytes a sample takes in a log row: its timestamp as a float64, its channels as float32s. */
 const COMPACT_BYTES = 8 + 4 * (PACKED_WIDTH - 1);

@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { chunks } from "../db/schema";
-import { PACKED_OFFSET, PACKED_WIDTH, packSamples } from "../schemas/packed";
+import { lapRange, PACKED_WIDTH, packSamples } from "../schemas/packed";
 import type { SampleValues } from "../schemas/telemetry";
 import type { Statement } from "./batch";
 import { encodeRows } from "./codec";
@@ -72,13 +72,7 @@ export function encodeRuns(rows: Float64Array): Run[] {
     const half = Math.ceil(n / 2) * PACKED_WIDTH;
     return [...encodeRuns(rows.subarray(0, half)), ...encodeRuns(rows.subarray(half))];
   }
-  let lapFirst = rows[LAP] as number;
-  let lapLast = lapFirst;
-  for (let o = LAP; o < rows.length; o += PACKED_WIDTH) {
-    const lap = rows[o] as number;
-    if (lap < lapFirst) lapFirst = lap;
-    if (lap > lapLast) lapLast = lap;
-  }
+  const laps = lapRange(rows);
   return [
     {
       rows,
@@ -86,13 +80,11 @@ export function encodeRuns(rows: Float64Array): Run[] {
       sampleCount: n,
       firstTs: rows[0] as number,
       lastTs: rows[(n - 1) * PACKED_WIDTH] as number,
-      lapFirst,
-      lapLast,
+      lapFirst: laps.first,
+      lapLast: laps.last,
     },
   ];
 }
-
-const LAP = PACKED_OFFSET.current_lap;
 
 /**
  * The upsert that stores `run` as the chunk keyed by its first timestamp. The bytes go over as
