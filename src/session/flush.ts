@@ -133,8 +133,9 @@ export class HistoryWriter {
   async #flushAll(scope: (hot: DriverHot) => Scope): Promise<FlushReport> {
     const report: FlushReport = { drivers: 0, samples: 0, rowsWritten: 0 };
     for (const hot of [...this.deps.state.drivers.values()]) {
+      if (!pending(hot)) continue;
       const what = scope(hot);
-      if (!pending(hot) || what === "none") continue;
+      if (what === "none") continue;
       const done = await this.#flushDriver(hot, what === "all");
       report.drivers++;
       report.samples += done.samples;
@@ -185,7 +186,7 @@ export class HistoryWriter {
     hot.finalThrough = plan.finalThrough;
     hot.openKey = plan.openKey;
     hot.registered = true;
-    const left = state.log.unflushed().get(hot.driverId);
+    const left = state.log.unflushed(hot.driverId).get(hot.driverId);
     hot.unflushed = left?.samples ?? 0;
     hot.unflushedSince = left?.oldest ?? null;
     hot.flushDue = null;

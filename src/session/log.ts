@@ -137,14 +137,16 @@ export class SessionLog {
   }
 
   /**
-   * Per driver: the samples not yet written to history, and when the oldest of them arrived
-   * (what a restored object needs to know of its log).
+   * Per driver (every driver, or the one named): the samples not yet written to history, and
+   * when the oldest of them arrived (what a restored object, or a flush, needs to know).
    */
-  unflushed(): Map<string, { samples: number; oldest: number }> {
+  unflushed(driverId?: string): Map<string, { samples: number; oldest: number }> {
     const out = new Map<string, { samples: number; oldest: number }>();
+    const one = driverId === undefined ? "" : "AND driver_id = ?";
     for (const r of this.#sql
       .exec<{ driver_id: string; n: number; oldest: number }>(
-        "SELECT driver_id, SUM(sample_count) AS n, MIN(created_at) AS oldest FROM log WHERE flushed = 0 GROUP BY driver_id",
+        `SELECT driver_id, SUM(sample_count) AS n, MIN(created_at) AS oldest FROM log WHERE flushed = 0 ${one} GROUP BY driver_id`,
+        ...(driverId === undefined ? [] : [driverId]),
       )
       .toArray()) {
       out.set(r.driver_id, { samples: r.n, oldest: r.oldest });
@@ -169,31 +171,33 @@ export class SessionLog {
    */
   trim(driverId: string, throughSeq: number, through: number | null): void {
     if (through === null) return;
-    this.#cut(
-      "SELECT seq, data, created_at, sample_count, flushed FROM log WHERE driver_id = ? AND seq <= ? AND first_ts <= ?",
-      [driverId, throughSeq, through],
-      (ts) => ts > through,
-    );
+    this.#cut(driverId, "seq <= ? AND first_ts <= ?", [throughSeq, through], (ts) => ts > through);
   }
 
   /** Removes a driver's logged samples with `ts < before`; returns how many were removed. */
   deleteBefore(driverId: string, before: number): number {
-    return this.#cut(
-      "SELECT seq, data, created_at, sample_count, flushed FROM log WHERE driver_id = ? AND first_ts < ?",
-      [driverId, before],
-      (ts) => ts >= before,
-    );
+    return this.#cut(driverId, "first_ts < ?", [before], (ts) => ts >= before);
   }
 
   /**
-   * Keeps, of the rows `query` selects, only the samples from the first that `keep` accepts on
-   * (a row's samples are sorted); returns how many samples were removed.
+   * Keeps, of a driver's rows that `where` selects, only the samples from the first that `keep`
+   * accepts on (a row's samples are sorted); returns how many samples were removed.
    */
-  #cut(query: string, bindings: SqlStorageValue[], keep: (ts: number) => boolean): number {
-    const rows = this.#sql.exec<LogRow & { flushed: number }>(query, ...bindings).toArray();
+  #cut(
+    driverId: string,
+    where: string,
+    bindings: SqlStorageValue[],
+    keep: (ts: number) => boolean,
+  ): number {
+    const rows = this.#sql
+      .exec<LogRow & { flushed: number }>(
+        `SELECT seq, data, created_at, sample_count, flushed FROM log WHERE driver_id = ? AND ${where}`,
+        driverId,
+        ...bindings,
+      )
+      .toArray();
     let removed = 0;
     for (const row of rows) {
-      const driverId = bindings[0] as string;
       const packed = decodeLogRow(row.data, row.sample_count);
       let from = 0;
       while (from < row.sample_count && !keep(packed[from * PACKED_WIDTH] as number)) from++;
