@@ -47,9 +47,27 @@ function writeBenchConfig(port: number, writeLimiter: boolean, postgres: boolean
   const match = binding.exec(source);
   if (!match) throw new Error("wrangler.toml: the WRITE_LIMITER binding was not found");
   const raised = match[0].replace(`limit = ${match[1]}`, "limit = 1000000");
-  const config = source.replace(binding, writeLimiter ? raised : "");
+  const config = withCommitFloor(source.replace(binding, writeLimiter ? raised : ""));
   writeFileSync(path, postgres ? withHyperdrive(config) : config);
   return path;
+}
+
+/** The bench Worker's CommitFloor object (worker.ts), bound beside the session objects. */
+function withCommitFloor(config: string): string {
+  const binding = 'class_name = "SessionDO"\n';
+  const migration = 'new_sqlite_classes = ["SessionDO"]\n';
+  if (!config.includes(binding) || !config.includes(migration)) {
+    throw new Error("wrangler.toml: the SessionDO binding or its migration was not found");
+  }
+  return config
+    .replace(
+      binding,
+      `${binding}\n[[durable_objects.bindings]]\nname = "COMMIT_FLOOR"\nclass_name = "CommitFloor"\n`,
+    )
+    .replace(
+      migration,
+      `${migration}\n[[migrations]]\ntag = "bench-v1"\nnew_sqlite_classes = ["CommitFloor"]\n`,
+    );
 }
 
 /** How the bench's server differs from `wrangler dev` with the shipped wrangler.toml. */

@@ -8,7 +8,7 @@ import { sqliteCeiling } from "./ceiling";
 import { cpuPerRequest } from "./cpu";
 import { type LoadResult, percentile, runLoad } from "./load";
 import type { BenchServer } from "./server";
-import { batchJson, batchRequest, recordTape, type SampleTape } from "./workloads";
+import { batchJson, batchRequest, postJson, recordTape, type SampleTape } from "./workloads";
 
 /** How long and how much: the full run, or the CI smoke run. */
 export interface SuiteOptions {
@@ -78,7 +78,7 @@ export async function writeRound(
   const onBare = () => (bare ? healthAndLive(bare, tape, o, `bare-${rep}`) : undefined);
   const bareFirst = rep % 2 === 0;
   const early = bareFirst ? await onBare() : undefined;
-  const { health, live } = await healthAndLive(server, tape, o, `live-${rep}`);
+  const { health, live, commitFloor, parse } = await healthAndLive(server, tape, o, `live-${rep}`);
   const withoutLimiter = bareFirst ? early : await onBare();
   // Bulk ingest, and in turn the same 600-sample bodies to the no-op endpoint that only reads
   // and parses them behind the same middleware (worker.ts): what ingest adds to receiving JSON.
@@ -86,11 +86,11 @@ export async function writeRound(
     clients: Math.max(2, o.clients / 2),
     durationMs: o.seconds * 1000,
     request: (c: number, i: number) =>
-      new Request(`${server.url}${path(c)}`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Authorization: `Bearer ${server.token}` },
-        body: batchJson(tape, "car", i * 600, 600, BASE_MS),
-      }),
+      postJson(
+        `${server.url}${path(c)}`,
+        server.token,
+        batchJson(tape, "car", i * 600, 600, BASE_MS),
+      ),
   });
   const bulk = await withCpu(
     server,
@@ -108,6 +108,8 @@ export async function writeRound(
   return {
     health,
     live,
+    commitFloor,
+    liveParse: parse,
     withoutLimiter,
     bulk: { ...bulk, samplesPerSecond: bulk.perSecond * 600 },
     noopParse: { ...noop, samplesPerSecond: noop.perSecond * 600 },
@@ -169,25 +171,41 @@ async function importRound(server: BenchServer, rep: number, o: SuiteOptions) {
   };
 }
 
-/** `GET /health`, then live ingest (60-sample batches, one session per client). */
+/**
+ * `GET /health`, then live ingest (60-sample batches, one session per client), then the same
+ * batches to the bench Worker's commit floor (worker.ts: the Worker's ingest path and one
+ * durable write in the session's object, without the object's own work) and to its no-op parse
+ * endpoint (received and parsed, nothing sent on): where a live request's cost goes.
+ */
 async function healthAndLive(server: BenchServer, tape: SampleTape, o: SuiteOptions, tag: string) {
   const health = await withCpu(server, {
     clients: o.clients,
     durationMs: o.seconds * 1000,
     request: () => new Request(`${server.url}/api/v1/health`),
   });
-  const live = await withCpu(server, {
+  const batches = (path: (c: number) => string) => ({
     clients: o.clients,
     durationMs: o.seconds * 1000,
-    request: (c, i) =>
-      batchRequest(
-        server.url,
+    request: (c: number, i: number) =>
+      postJson(
+        `${server.url}${path(c)}`,
         server.token,
-        `${tag}-${c}`,
         batchJson(tape, "car", i * 60, 60, BASE_MS),
       ),
   });
-  return { health, live };
+  const live = await withCpu(
+    server,
+    batches((c) => `/api/v1/sessions/${tag}-${c}/telemetry`),
+  );
+  const commitFloor = await withCpu(
+    server,
+    batches((c) => `/api/v1/bench/commit/${tag}-${c}`),
+  );
+  const parse = await withCpu(
+    server,
+    batches(() => "/api/v1/bench/parse"),
+  );
+  return { health, live, commitFloor, parse };
 }
 
 /** A load, with the CPU time each process spent per request while it ran. */

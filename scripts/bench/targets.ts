@@ -46,6 +46,18 @@ export function targets(rounds: Rounds, reads: Reads, cost: Cost, kill: Kill, si
       ),
       "(context: the local limiter emulation left out)",
     ),
+    live_parse_rps_vs_health_rps: check(
+      ratio((r) => r.liveParse.perSecond / r.health.perSecond),
+      "(context: the same batches received and parsed, nothing sent on)",
+    ),
+    commit_floor_rps_vs_health_rps: check(
+      ratio((r) => r.commitFloor.perSecond / r.health.perSecond),
+      "(context: the Worker's ingest path and one durable write in the object, nothing else)",
+    ),
+    live_rps_vs_commit_floor_rps: check(
+      ratio((r) => r.live.perSecond / r.commitFloor.perSecond),
+      "(context: what the session object's own work leaves of the floor)",
+    ),
     bulk_samples_vs_noop_parse: check(
       ratio((r) => r.bulk.samplesPerSecond / r.noopParse.samplesPerSecond),
       ">= 0.6",
@@ -191,6 +203,16 @@ export function printTable(result: {
     "ms",
   );
   row(
+    "commit floor, same batches, req/s",
+    R.map((r) => r.commitFloor.perSecond),
+    "req/s",
+  );
+  row(
+    "no-op parse, same batches, req/s",
+    R.map((r) => r.liveParse.perSecond),
+    "req/s",
+  );
+  row(
     "without the write limiter: /health, req/s",
     R.map((r) => r.withoutLimiter?.health.perSecond ?? Number.NaN),
     "req/s",
@@ -292,6 +314,8 @@ export function printTable(result: {
     ["health", (r) => r.health.cpu],
     ["live", (r) => r.live.cpu],
     ["live, no limiter", (r) => r.withoutLimiter?.live.cpu],
+    ["commit floor", (r) => r.commitFloor.cpu],
+    ["no-op parse, live", (r) => r.liveParse.cpu],
     ["bulk", (r) => r.bulk.cpu],
     ["no-op parse", (r) => r.noopParse.cpu],
   ];

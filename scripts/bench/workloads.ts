@@ -63,7 +63,12 @@ export function batchJson(
 
 /** A POST of a compact batch. */
 export function batchRequest(url: string, token: string, sessionId: string, body: string): Request {
-  return new Request(`${url}/api/v1/sessions/${sessionId}/telemetry`, {
+  return postJson(`${url}/api/v1/sessions/${sessionId}/telemetry`, token, body);
+}
+
+/** An authorised POST of a JSON body. */
+export function postJson(url: string, token: string, body: string): Request {
+  return new Request(url, {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
     body,
