@@ -26,6 +26,11 @@ export interface SuiteOptions {
   /** Cars and seconds of the kill round, killed half-way. */
   killCars: number;
   killSeconds: number;
+  /**
+   * Wait after live and bulk ingest until their sessions have written their laps in progress
+   * (up to FLUSH_SECONDS), so that the next load does not carry that work.
+   */
+  drain: boolean;
 }
 
 export const FULL: SuiteOptions = {
@@ -40,6 +45,7 @@ export const FULL: SuiteOptions = {
   overloadSeconds: 8,
   killCars: 8,
   killSeconds: 10,
+  drain: true,
 };
 
 export const QUICK: SuiteOptions = {
@@ -54,6 +60,7 @@ export const QUICK: SuiteOptions = {
   overloadSeconds: 2,
   killCars: 2,
   killSeconds: 4,
+  drain: false,
 };
 
 const BASE_MS = Date.UTC(2026, 0, 1);
@@ -82,8 +89,9 @@ export async function writeRound(
   const withoutLimiter = bareFirst ? early : await onBare();
   // Bulk ingest, and in turn the same 600-sample bodies to the no-op endpoint that only reads
   // and parses them behind the same middleware (worker.ts): what ingest adds to receiving JSON.
+  const bulkClients = Math.max(2, o.clients / 2);
   const bulkLoad = (path: (c: number) => string) => ({
-    clients: Math.max(2, o.clients / 2),
+    clients: bulkClients,
     durationMs: o.seconds * 1000,
     request: (c: number, i: number) =>
       postJson(
@@ -96,6 +104,7 @@ export async function writeRound(
     server,
     bulkLoad((c) => `/api/v1/sessions/bulk-${rep}-${c}/telemetry`),
   );
+  if (o.drain) await allWritten(server, bulkClients, (c) => `bulk-${rep}-${c}`);
   const noop = await withCpu(
     server,
     bulkLoad(() => "/api/v1/bench/parse"),
@@ -197,6 +206,7 @@ async function healthAndLive(server: BenchServer, tape: SampleTape, o: SuiteOpti
     server,
     batches((c) => `/api/v1/sessions/${tag}-${c}/telemetry`),
   );
+  if (o.drain) await allWritten(server, o.clients, (c) => `${tag}-${c}`);
   const commitFloor = await withCpu(
     server,
     batches((c) => `/api/v1/bench/commit/${tag}-${c}`),
@@ -460,6 +470,15 @@ export async function fillHistory(
   // Session objects compact their completed laps in the background; reads measured while they
   // do would measure that work (it grows with the fill, not with the history).
   await settle(server.persistDir);
+}
+
+/**
+ * Waits until the sessions a load wrote (one per client) have written their laps in progress to
+ * history, which they do FLUSH_SECONDS after their last batch: the next load must not carry
+ * that work.
+ */
+async function allWritten(server: BenchServer, clients: number, session: (c: number) => string) {
+  await Promise.all(Array.from({ length: clients }, (_, c) => historyWritten(server, session(c))));
 }
 
 /**
