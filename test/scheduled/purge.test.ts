@@ -29,7 +29,8 @@ async function ingestAt(sessionId: string, at: number) {
 /** Ingests a batch and lets its session write it to history, as it does within FLUSH_SECONDS. */
 async function send(sessionId: string, samples: ReturnType<typeof series>, meta: Json = {}) {
   const res = await post(`/api/v1/sessions/${sessionId}/telemetry`, batchBody(samples, meta));
-  expect(res.status).toBe(201);
+  // The body names the rule when the batch is refused.
+  expect(res.status, await res.text()).toBe(201);
   await flushSessions(sessionId);
 }
 
