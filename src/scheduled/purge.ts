@@ -68,7 +68,9 @@ async function purgeWith(
   };
   const visited = new Set<string>();
   outer: while (report.chunks < budget.maxChunks) {
-    const pending = (await history.sessionsWithExpiredChunks(cutoff, 20)).filter(
+    // Sessions visited this run are skipped, not counted against a page: each asks for that
+    // many more, so they can never hide the sessions not visited yet.
+    const pending = (await history.sessionsWithExpiredChunks(cutoff, visited.size + 20)).filter(
       (id) => !visited.has(id),
     );
     if (pending.length === 0) break;
@@ -81,7 +83,11 @@ async function purgeWith(
         report.backlog = true;
         break outer;
       }
-      const out = await sessionStub(env, sessionId).purge(cutoff, budget.maxChunks - report.chunks);
+      const out = await sessionStub(env, sessionId).purge(
+        sessionId,
+        cutoff,
+        budget.maxChunks - report.chunks,
+      );
       report.sessions_visited++;
       report.samples += out.samples;
       report.chunks += out.chunks;

@@ -54,29 +54,58 @@ export class Retention {
    */
   async purge(cutoff: number, maxChunks: number): Promise<PurgeOutcome> {
     const { state } = this;
-    const outcome: PurgeOutcome = {
-      samples: 0,
-      chunks: 0,
-      laps: 0,
-      sessionRemoved: false,
-      more: false,
-    };
     const meta = state.meta;
-    if (!meta) return outcome;
+    if (!meta) return emptyOutcome();
     await this.writer.flush();
     const touched = new Set<string>();
+    let logged = 0;
     for (const [driverId, n] of state.log.expire(cutoff)) {
-      outcome.samples += n;
+      logged += n;
       touched.add(driverId);
     }
     const isOpen = (driverId: string, firstTs: number) =>
       state.drivers.get(driverId)?.openKey === firstTs;
+    const outcome = await this.#purgeChunks(meta.sessionId, cutoff, maxChunks, isOpen, touched);
+    outcome.samples += logged;
+    if (touched.size === 0) return outcome;
+    const result = await this.#reconcile([...touched], () => false);
+    outcome.laps = result.laps;
+    outcome.sessionRemoved = result.sessionRemoved;
+    return outcome;
+  }
+
+  /**
+   * Expired history of a session this object holds nothing of, though history does (the
+   * object's storage was lost: its class deleted, local state wiped). No one can read it
+   * through its object, and it must not stop the purge from reaching other sessions: its
+   * expired chunks go, and once history holds no chunk of it, its rows. The caller holds
+   * other requests back meanwhile, so no ingest makes the session anew halfway.
+   */
+  async purgeUnowned(sessionId: string, cutoff: number, maxChunks: number) {
+    const history = this.historyStore();
+    const outcome = await this.#purgeChunks(sessionId, cutoff, maxChunks, () => false, new Set());
+    if (!outcome.more && !(await history.sessionHasChunks(sessionId))) {
+      await history.run([...history.deleteSession(sessionId), ...history.pruneCatalog()]);
+      outcome.sessionRemoved = true;
+    }
+    return outcome;
+  }
+
+  /** Deletes up to `maxChunks` of a session's chunks ingested before `cutoff`, step by step. */
+  async #purgeChunks(
+    sessionId: string,
+    cutoff: number,
+    maxChunks: number,
+    skip: (driverId: string, firstTs: number) => boolean,
+    touched: Set<string>,
+  ): Promise<PurgeOutcome> {
+    const outcome = emptyOutcome();
     while (outcome.chunks < maxChunks) {
       const step = await this.historyStore().planPurge(
-        meta.sessionId,
+        sessionId,
         cutoff,
         maxChunks - outcome.chunks,
-        isOpen,
+        skip,
       );
       if (step.statements.length === 0) break;
       await this.historyStore().run(step.statements);
@@ -87,10 +116,6 @@ export class Retention {
       if (!step.more) break;
     }
     if (outcome.chunks >= maxChunks) outcome.more = true;
-    if (touched.size === 0) return outcome;
-    const result = await this.#reconcile([...touched], () => false);
-    outcome.laps = result.laps;
-    outcome.sessionRemoved = result.sessionRemoved;
     return outcome;
   }
 
@@ -160,6 +185,10 @@ export class Retention {
     }
     return removed;
   }
+}
+
+function emptyOutcome(): PurgeOutcome {
+  return { samples: 0, chunks: 0, laps: 0, sessionRemoved: false, more: false };
 }
 
 function min(a: number | null, b: number | null): number | null {

@@ -34,6 +34,8 @@ export class SessionDO extends DurableObject<Env> {
   readonly #retention: Retention;
   /** Set while the object's storage is of the first design and could not be upgraded yet. */
   #upgrade: Promise<void> | null = null;
+  /** Set while the history of a session this object holds nothing of is purged. */
+  #unownedPurge: Promise<unknown> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -122,9 +124,19 @@ export class SessionDO extends DurableObject<Env> {
     return outcome;
   }
 
-  /** Expired history (DESIGN §8), at most `maxChunks` chunks of it. */
-  async purge(cutoff: number, maxChunks: number): Promise<PurgeOutcome> {
+  /** Expired history (DESIGN §8) of `sessionId` (this object's name), at most `maxChunks` chunks. */
+  async purge(sessionId: string, cutoff: number, maxChunks: number): Promise<PurgeOutcome> {
     if (!(await this.#ready())) throw new Error("session object is being upgraded");
+    if (!this.state.meta) {
+      // Requests wait for it (#ready): an ingest must not make the session anew halfway.
+      const run = this.#retention.purgeUnowned(sessionId, cutoff, maxChunks);
+      this.#unownedPurge = run.catch(() => undefined);
+      try {
+        return await run;
+      } finally {
+        this.#unownedPurge = null;
+      }
+    }
     const outcome = await this.#retention.purge(cutoff, maxChunks);
     if (outcome.samples > 0 && this.state.store.exists) this.state.store.forgetImports();
     return outcome;
@@ -169,8 +181,12 @@ export class SessionDO extends DurableObject<Env> {
 
   // --- lifecycle -----------------------------------------------------------------------------
 
-  /** False while storage of the first design waits for its upgrade (which needs D1). */
+  /**
+   * False while storage of the first design waits for its upgrade (which needs D1); waits for
+   * a purge of a session this object holds nothing of.
+   */
   async #ready(): Promise<boolean> {
+    while (this.#unownedPurge) await this.#unownedPurge;
     if (!this.#upgrade) return true;
     try {
       await this.#upgrade;

@@ -10,6 +10,7 @@ import {
   planDeleteBefore,
   planPurge,
   pruneCatalog,
+  sessionHasChunks,
   sessionsWithExpiredChunks,
 } from "./maintenance";
 import {
@@ -54,6 +55,7 @@ export function d1History(db: Db): History {
       return { ...step, statements: ws(step.statements) };
     },
     sessionsWithExpiredChunks: (cutoff, limit) => sessionsWithExpiredChunks(db, cutoff, limit),
+    sessionHasChunks: (sessionId) => sessionHasChunks(db, sessionId),
     historyTotals: (key, openKey) => historyTotals(db, key, openKey),
     chunkRanges: (key) => chunkRanges(db, key),
     deleteLaps: (key, laps) => ws(deleteLaps(db, key, laps)),

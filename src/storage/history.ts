@@ -65,6 +65,8 @@ export interface History {
     skip?: (driverId: string, firstTs: number) => boolean,
   ): Promise<PurgeStep<Write>>;
   sessionsWithExpiredChunks(cutoff: number, limit: number): Promise<string[]>;
+  /** Whether history holds any chunk of the session. */
+  sessionHasChunks(sessionId: string): Promise<boolean>;
   historyTotals(key: SeriesKey, openKey: number | null): Promise<HistoryTotals>;
   chunkRanges(key: SeriesKey): Promise<{ firstTs: number; lastTs: number }[]>;
   deleteLaps(key: SeriesKey, lapNumbers: readonly number[]): Write[];

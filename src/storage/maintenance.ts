@@ -180,6 +180,16 @@ export async function sessionsWithExpiredChunks(db: Db, cutoff: number, limit: n
   return rows.map((r) => r.sessionId);
 }
 
+/** Whether history holds any chunk of the session. */
+export async function sessionHasChunks(db: Db, sessionId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ one: sql<number>`1` })
+    .from(chunks)
+    .where(eq(chunks.sessionId, sessionId))
+    .limit(1);
+  return row !== undefined;
+}
+
 /**
  * A driver's samples in history: count and range, leaving out the row `openKey` (the open
  * part, which the session object counts from its log).

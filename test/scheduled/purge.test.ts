@@ -34,6 +34,19 @@ async function send(sessionId: string, samples: ReturnType<typeof series>, meta:
   await flushSessions(sessionId);
 }
 
+/**
+ * Empties a session's object as the loss of its storage would (its class deleted, local state
+ * wiped), leaving history as it is.
+ */
+async function forgetObject(sessionId: string) {
+  await runInDurableObject(sessionStub(env, sessionId), async (instance: SessionDO, state) => {
+    await state.storage.deleteAll();
+    instance.state.store.forget();
+    instance.state.meta = null;
+    instance.state.drivers.clear();
+  });
+}
+
 async function count(sessionId: string): Promise<number | null> {
   const res = await api(`/api/v1/sessions/${sessionId}`);
   if (res.status === 404) return null;
@@ -167,6 +180,70 @@ describe("retention purge", () => {
       expect.arrayContaining(["samples", "chunks", "laps", "sessions", "duration_ms", "backlog"]),
     );
     log.mockRestore();
+  });
+
+  it("purges the history of sessions whose objects lost their storage, and reaches the sessions after them", async () => {
+    const driver = uniqueId("orphan-driver");
+    const track = uniqueId("Orphan Track");
+    // More sessions than the purge asks history for at once, each holding nothing in its
+    // object any more (as after the object's class was deleted) while history keeps its rows.
+    const orphans = Array.from({ length: 21 }, () => uniqueId("orphan"));
+    for (const id of orphans) {
+      await ingestAt(id, NOW - 40 * DAY);
+      await send(id, series(T0, 60), { driver_id: driver, track_name: track });
+      await forgetObject(id);
+    }
+    // Ingested after them, so history lists it after them.
+    const owned = uniqueId("owned");
+    await ingestAt(owned, NOW - 35 * DAY);
+    await send(owned, series(T0, 60));
+    const kept = uniqueId("orphan-kept");
+    await ingestAt(kept, NOW - 40 * DAY);
+    await send(kept, series(T0, 60), { driver_id: driver });
+    await ingestAt(kept, NOW - 1 * DAY);
+    await send(
+      kept,
+      series(T0 + 60_000, 60, 60, () => ({ current_lap: 2 })),
+      {
+        driver_id: driver,
+      },
+    );
+    await forgetObject(kept);
+
+    const report = await purgeExpired({ ...env, RETENTION_DAYS: "30" }, NOW);
+    expect(report.backlog).toBe(false);
+    expect(report.samples).toBeGreaterThanOrEqual(21 * 60 + 60 + 60);
+    expect(await count(owned)).toBeNull();
+    // Nothing expired of the orphans is left, in their rows or the driver's history; the
+    // unexpired lap of the one with a fresh chunk stays, and so does its session row.
+    const { body: history } = await getJson<Json[]>(
+      `/api/v1/drivers/${driver}/telemetry?limit=1000`,
+    );
+    expect(history.map((r) => r.session_id)).toEqual(Array(60).fill(kept));
+    const { body: listed } = await getJson<Json[]>(`/api/v1/sessions?driver_id=${driver}`);
+    expect(listed.map((s) => s.session_id)).toEqual([kept]);
+    const { body: tracks } = await getJson<{ tracks: string[] }>("/api/v1/racing/tracks");
+    expect(tracks.tracks).not.toContain(track);
+  }, 60_000);
+
+  it("keeps a session made anew while the history its object lost is purged", async () => {
+    const driver = uniqueId("anew-driver");
+    const sessionId = uniqueId("anew");
+    await ingestAt(sessionId, NOW - 40 * DAY);
+    await send(sessionId, series(T0, 120), { driver_id: driver });
+    await forgetObject(sessionId);
+    await ingestAt(sessionId, NOW);
+    const fresh = series(T0 + 60_000, 60);
+    const [, res] = await Promise.all([
+      purgeExpired({ ...env, RETENTION_DAYS: "30" }, NOW),
+      post(`/api/v1/sessions/${sessionId}/telemetry`, batchBody(fresh, { driver_id: driver })),
+    ]);
+    expect(res.status, await res.text()).toBe(201);
+    await flushSessions(sessionId);
+    expect(await count(sessionId)).toBe(60);
+    expect(await storedTimestamps(sessionId)).toEqual(fresh.map((s) => s.timestamp));
+    const { body: listed } = await getJson<Json[]>(`/api/v1/sessions?driver_id=${driver}`);
+    expect(listed.map((s) => s.session_id)).toEqual([sessionId]);
   });
 
   it.each(["0", "-3", "thirty", ""])(

@@ -45,6 +45,7 @@ export function pgHistory(connectionString: string): History {
     },
     sessionsWithExpiredChunks: (cutoff, limit) =>
       reads.sessionsWithExpiredChunks(db, cutoff, limit),
+    sessionHasChunks: (sessionId) => reads.sessionHasChunks(db, sessionId),
     historyTotals: (key, openKey) => reads.historyTotals(db, key, openKey),
     chunkRanges: (key) => reads.chunkRanges(db, key),
     deleteLaps: (key, laps) => ws(writes.deleteLaps(db, key, laps)),

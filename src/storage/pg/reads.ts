@@ -248,6 +248,15 @@ export async function sessionsWithExpiredChunks(
   return rows.map((r) => r.sessionId);
 }
 
+export async function sessionHasChunks(db: PgDb, sessionId: string): Promise<boolean> {
+  const rows = await db
+    .select({ one: sql<number>`1` })
+    .from(chunks)
+    .where(eq(chunks.sessionId, sessionId))
+    .limit(1);
+  return rows.length > 0;
+}
+
 export async function historyTotals(
   db: PgDb,
   key: SeriesKey,
