@@ -65,8 +65,9 @@ export class Retention {
     }
     const isOpen = (driverId: string, firstTs: number) =>
       state.drivers.get(driverId)?.openKey === firstTs;
-    const outcome = await this.#purgeChunks(meta.sessionId, cutoff, maxChunks, isOpen, touched);
+    const { outcome, drivers } = await this.#purgeChunks(meta.sessionId, cutoff, maxChunks, isOpen);
     outcome.samples += logged;
+    for (const d of drivers) touched.add(d);
     if (touched.size === 0) return outcome;
     const result = await this.#reconcile([...touched], () => false);
     outcome.laps = result.laps;
@@ -83,7 +84,7 @@ export class Retention {
    */
   async purgeUnowned(sessionId: string, cutoff: number, maxChunks: number) {
     const history = this.historyStore();
-    const outcome = await this.#purgeChunks(sessionId, cutoff, maxChunks, () => false, new Set());
+    const { outcome } = await this.#purgeChunks(sessionId, cutoff, maxChunks);
     if (!outcome.more && !(await history.sessionHasChunks(sessionId))) {
       await history.run([...history.deleteSession(sessionId), ...history.pruneCatalog()]);
       outcome.sessionRemoved = true;
@@ -91,15 +92,18 @@ export class Retention {
     return outcome;
   }
 
-  /** Deletes up to `maxChunks` of a session's chunks ingested before `cutoff`, step by step. */
+  /**
+   * Deletes up to `maxChunks` of a session's chunks ingested before `cutoff` (but the ones
+   * `skip` names), step by step; with the drivers whose chunks went.
+   */
   async #purgeChunks(
     sessionId: string,
     cutoff: number,
     maxChunks: number,
-    skip: (driverId: string, firstTs: number) => boolean,
-    touched: Set<string>,
-  ): Promise<PurgeOutcome> {
+    skip?: (driverId: string, firstTs: number) => boolean,
+  ): Promise<{ outcome: PurgeOutcome; drivers: Set<string> }> {
     const outcome = emptyOutcome();
+    const drivers = new Set<string>();
     while (outcome.chunks < maxChunks) {
       const step = await this.historyStore().planPurge(
         sessionId,
@@ -111,12 +115,12 @@ export class Retention {
       await this.historyStore().run(step.statements);
       outcome.samples += step.samples;
       outcome.chunks += step.chunks;
-      for (const d of step.drivers) touched.add(d);
+      for (const d of step.drivers) drivers.add(d);
       outcome.more = step.more;
       if (!step.more) break;
     }
     if (outcome.chunks >= maxChunks) outcome.more = true;
-    return outcome;
+    return { outcome, drivers };
   }
 
   /**
